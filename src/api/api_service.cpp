@@ -1,0 +1,126 @@
+#include "api/api_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "api/credentials.h"
+#include "api/errors.h"
+#include "common/ids.h"
+
+namespace slipway::api {
+namespace {
+
+Response make_response(const Request& request, http::status status, std::string body) {
+  Response res{status, request.version()};
+  res.set(http::field::server, "slipway");
+  res.set(http::field::content_type, "application/json; charset=utf-8");
+  res.set(http::field::cache_control, "private, no-cache");
+  res.body() = std::move(body);
+  return res;
+}
+
+Response error_response(const Request& request, const Error& error) {
+  return make_response(request, error_shape(error.code).status, error_body(error));
+}
+
+bool is_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+}  // namespace
+
+std::string choose_request_id(std::string_view header) {
+  const std::string_view first = header.substr(0, header.find(','));
+  if (first.empty() || first.size() > 64) return new_uuid();
+  for (const char c : first) {
+    if (!is_id_char(c)) return new_uuid();
+  }
+  return std::string(first);
+}
+
+ApiService::ApiService(store::Store& store, ApiSettings settings)
+    : store_(store), settings_(std::move(settings)), deps_{store_, settings_} {
+  register_account_routes(routes_, deps_);
+  register_app_routes(routes_, deps_);
+  register_config_var_routes(routes_, deps_);
+  register_release_routes(routes_, deps_);
+  register_collaborator_routes(routes_, deps_);
+  register_pipeline_coupling_routes(routes_, deps_);
+  register_addon_routes(routes_, deps_);
+  register_dyno_routes(routes_, deps_);
+}
+
+Response ApiService::handle(const Request& request) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string request_id = choose_request_id(request["Request-Id"]);
+  std::vector<std::string> warnings;
+  Response res = [&] {
+    try {
+      return dispatch(request, warnings);
+    } catch (const std::exception& e) {
+      spdlog::error("request_id={} unhandled: {}", request_id, e.what());
+      return error_response(request, make_error(ErrorCode::kInternal, "Internal server error."));
+    }
+  }();
+  res.set("Request-Id", request_id);
+  for (const auto& w : warnings) res.insert("X-Heroku-Warning", w);
+  res.keep_alive(request.keep_alive());
+  res.prepare_payload();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  // The target may carry query values but never credentials; headers are never logged.
+  spdlog::info("at=info method={} path=\"{}\" status={} service={}ms request_id={}",
+               std::string(request.method_string()), std::string(request.target().substr(0, 200)),
+               res.result_int(), ms, request_id);
+  return res;
+}
+
+Response ApiService::dispatch(const Request& request, std::vector<std::string>& warnings) {
+  auto accept = parse_accept(request[http::field::accept]);
+  if (!accept) return error_response(request, accept.error());
+  if (accept->defaulted && !request[http::field::accept].empty() &&
+      request[http::field::accept] != "*/*") {
+    warnings.emplace_back(
+        "No API version was requested; answering as version 3. Send `Accept: "
+        "application/vnd.heroku+json; version=3`.");
+  }
+  auto target = parse_target(request.target());
+  if (!target) {
+    return error_response(request,
+                          make_error(ErrorCode::kBadRequest, "The request path is malformed."));
+  }
+  const auto match = routes_.match(request.method(), target->segments);
+  if (match.handler == nullptr) {
+    if (match.path_known) {
+      return error_response(
+          request, make_error(ErrorCode::kNotFound, "The " + std::string(request.method_string()) +
+                                                        " method is not supported on this path."));
+    }
+    return error_response(request, make_error(ErrorCode::kNotFound, "Not found."));
+  }
+  const auto token = token_from_authorization(request[http::field::authorization]);
+  std::optional<store::Account> account;
+  if (token) {
+    auto found = store_.authenticate(*token);
+    if (!found) return error_response(request, found.error());
+    account = std::move(*found);
+  }
+  if (!account) {
+    auto res = error_response(
+        request, make_error(ErrorCode::kUnauthorized, "Invalid credentials provided."));
+    res.set(http::field::www_authenticate, "Bearer realm=\"slipway\"");
+    return res;
+  }
+  RequestContext ctx{request, match.params, std::move(target->query), std::move(*account), *accept,
+                     {}};
+  auto reply = (*match.handler)(ctx);
+  for (auto& w : ctx.warnings) warnings.push_back(std::move(w));
+  if (!reply) return error_response(request, reply.error());
+  auto res = make_response(request, reply->status, reply->body.dump());
+  for (const auto& [name, value] : reply->headers) res.set(name, value);
+  return res;
+}
+
+}  // namespace slipway::api

@@ -1,0 +1,23 @@
+#include "api/app_access.h"
+
+namespace slipway::api {
+
+Result<store::App> load_app(store::Store& store, const RequestContext& ctx) {
+  auto app = store.find_app(ctx.param("app"));
+  if (!app) return app.error();
+  if (app->owner_id != ctx.account.id) {
+    return make_error(ErrorCode::kForbidden,
+                      "You do not have access to the app " + app->name + ".");
+  }
+  return app;
+}
+
+}  // namespace slipway::api
+
+namespace slipway::api {
+
+bool names_caller(const RequestContext& ctx, std::string_view user) {
+  return user == "~" || user == ctx.account.id || user == ctx.account.email;
+}
+
+}  // namespace slipway::api

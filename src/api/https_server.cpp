@@ -1,0 +1,171 @@
+#include "api/https_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "api/errors.h"
+
+namespace slipway::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+// A response for requests the parser refused before any handler could see them.
+Response protocol_error(http::status status, ErrorCode code, std::string message) {
+  Response res{status, 11};
+  res.set(http::field::content_type, "application/json; charset=utf-8");
+  res.body() = error_body(make_error(code, std::move(message)));
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
+}
+
+// After refusing a request before reading its body, keep reading (and discarding) for a while:
+// closing with unread data makes the kernel send a reset, which can destroy the response before
+// a client that writes its whole body first has read it.
+asio::awaitable<void> drain_unread_body(Stream& stream, const ServerLimits& limits) {
+  constexpr std::size_t kMaxDrainBytes = std::size_t{64} * 1024 * 1024;
+  std::array<char, 16384> scratch{};
+  std::size_t drained = 0;
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(limits.handshake_timeout);
+  while (!ec && drained < kMaxDrainBytes) {
+    drained += co_await stream.async_read_some(asio::buffer(scratch),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> serve_connection(Stream stream, const HttpsServer::Handler& handler,
+                                       const ServerLimits& limits) {
+  beast::error_code ec;
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  tcp_layer.expires_after(limits.handshake_timeout);
+  co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return;
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    tcp_layer.expires_after(limits.idle_timeout);
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      tcp_layer.expires_after(limits.request_timeout);
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::ssl::error::stream_truncated) {
+      break;
+    }
+    if (ec) {
+      Response res =
+          ec == http::error::body_limit
+              ? protocol_error(http::status::payload_too_large, ErrorCode::kPayloadTooLarge,
+                               "The request body is larger than " +
+                                   std::to_string(limits.max_body_bytes) + " bytes.")
+          : ec == http::error::header_limit
+              ? protocol_error(http::status::request_header_fields_too_large,
+                               ErrorCode::kBadRequest, "The request headers are too large.")
+              : protocol_error(http::status::bad_request, ErrorCode::kBadRequest,
+                               "Malformed HTTP request: " + ec.message());
+      tcp_layer.expires_after(limits.request_timeout);
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) co_await drain_unread_body(stream, limits);
+      break;
+    }
+    Response res = handler(parser.get());
+    const bool keep_alive = res.keep_alive();
+    tcp_layer.expires_after(limits.request_timeout);
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  tcp_layer.expires_after(std::chrono::seconds(5));
+  co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& tls,
+                                  const HttpsServer::Handler& handler, const ServerLimits& limits) {
+  auto& io = static_cast<asio::io_context&>(acceptor.get_executor().context());
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(
+        asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) continue;
+    auto executor = socket.get_executor();
+    asio::co_spawn(
+        executor,
+        serve_connection(Stream(beast::tcp_stream(std::move(socket)), tls), handler, limits),
+        asio::detached);
+  }
+}
+
+}  // namespace
+
+HttpsServer::HttpsServer(Handler handler, ServerLimits limits)
+    : handler_(std::move(handler)),
+      limits_(limits),
+      tls_(asio::ssl::context::tls_server),
+      acceptor_(io_) {
+  tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+}
+
+HttpsServer::~HttpsServer() { stop(); }
+
+Status HttpsServer::load_tls(const TlsFiles& files) {
+  beast::error_code ec;
+  tls_.use_certificate_chain_file(files.certificate_chain.string(), ec);
+  if (!ec) tls_.use_private_key_file(files.private_key.string(), asio::ssl::context::pem, ec);
+  if (ec) return make_error(ErrorCode::kInternal, "cannot load TLS certificate: " + ec.message());
+  return {};
+}
+
+Result<tcp::endpoint> HttpsServer::listen(const std::string& host, unsigned short port) {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return make_error(ErrorCode::kInvalidParams, "invalid listen address `" + host + "`");
+  const tcp::endpoint endpoint{address, port};
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(ErrorCode::kInternal, "cannot listen on " + host + ":" +
+                                                std::to_string(port) + ": " + ec.message());
+  }
+  return acceptor_.local_endpoint();
+}
+
+void HttpsServer::start(std::size_t threads) {
+  asio::co_spawn(io_, accept_loop(acceptor_, tls_, handler_, limits_), asio::detached);
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+}
+
+void HttpsServer::stop() {
+  if (threads_.empty()) return;
+  asio::post(io_, [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  io_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+}  // namespace slipway::api

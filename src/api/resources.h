@@ -1,0 +1,24 @@
+// Registration of each Platform API resource's routes (one .cpp per resource).
+#pragma once
+
+#include "api/routing.h"
+#include "api/settings.h"
+#include "store/store.h"
+
+namespace slipway::api {
+
+struct ApiDeps {
+  store::Store& store;
+  const ApiSettings& settings;
+};
+
+void register_account_routes(Routes& routes, const ApiDeps& deps);
+void register_app_routes(Routes& routes, const ApiDeps& deps);
+void register_config_var_routes(Routes& routes, const ApiDeps& deps);
+void register_release_routes(Routes& routes, const ApiDeps& deps);
+void register_collaborator_routes(Routes& routes, const ApiDeps& deps);
+void register_pipeline_coupling_routes(Routes& routes, const ApiDeps& deps);
+void register_addon_routes(Routes& routes, const ApiDeps& deps);
+void register_dyno_routes(Routes& routes, const ApiDeps& deps);
+
+}  // namespace slipway::api

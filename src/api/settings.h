@@ -1,0 +1,15 @@
+// What the API needs to know about how the platform is reached from outside.
+#pragma once
+
+#include <string>
+
+namespace slipway::api {
+
+struct ApiSettings {
+  std::string api_url = "https://localhost:5000";  // the HEROKU_HOST users point at
+  std::string git_host = "localhost:5000";         // host:port of git remotes (same as the API)
+  std::string apps_domain = "localhost";           // apps live at <app>.<apps_domain>
+  int router_port = 8080;
+};
+
+}  // namespace slipway::api

@@ -1,0 +1,108 @@
+#include "api/views.h"
+
+#include "common/crypto.h"
+
+namespace slipway::api {
+namespace {
+
+using nlohmann::json;
+
+// A deterministic UUID-shaped id derived from a name, for fixed resources (regions, stacks).
+std::string fixed_id(std::string_view kind, std::string_view name) {
+  const std::string h = sha256_hex(std::string(kind) + ":" + std::string(name));
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-8" + h.substr(17, 3) +
+         "-" + h.substr(20, 12);
+}
+
+json named(std::string_view kind, const std::string& name) {
+  return {{"id", fixed_id(kind, name)}, {"name", name}};
+}
+
+std::string web_url(const store::App& app, const ApiSettings& s) {
+  std::string url = "http://" + app.name + "." + s.apps_domain;
+  if (s.router_port != 80) url += ":" + std::to_string(s.router_port);
+  return url + "/";
+}
+
+json nullable(const std::optional<std::string>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+}  // namespace
+
+json account_json(const store::Account& a) {
+  return {{"id", a.id},
+          {"email", a.email},
+          {"name", a.name},
+          {"verified", true},
+          {"two_factor_authentication", false},
+          {"allow_tracking", false},
+          {"beta", false},
+          {"federated", false},
+          {"created_at", a.created_at},
+          {"updated_at", a.updated_at},
+          {"last_login", a.updated_at},
+          {"suspended_at", nullptr},
+          {"delinquent_at", nullptr},
+          {"default_team", nullptr},
+          {"default_organization", nullptr},
+          {"identity_provider", nullptr},
+          {"sms_number", nullptr}};
+}
+
+json app_json(const store::App& app, const ApiSettings& s) {
+  return {{"id", app.id},
+          {"name", app.name},
+          {"acm", false},
+          {"archived_at", nullptr},
+          {"buildpack_provided_description", nullptr},
+          {"build_stack", named("stack", app.build_stack)},
+          {"stack", named("stack", app.stack)},
+          {"created_at", app.created_at},
+          {"updated_at", app.updated_at},
+          {"released_at", nullable(app.released_at)},
+          {"git_url", "https://" + s.git_host + "/" + app.name + ".git"},
+          {"web_url", web_url(app, s)},
+          {"internal_routing", nullptr},
+          {"maintenance", app.maintenance},
+          {"owner", {{"id", app.owner_id}, {"email", app.owner_email}}},
+          {"organization", nullptr},
+          {"team", nullptr},
+          {"region", named("region", app.region)},
+          {"space", nullptr},
+          {"repo_size", nullptr},
+          {"slug_size", nullptr},
+          {"generation", named("generation", "cedar")},
+          {"create_status", "complete"},
+          {"process_tier", "production"},
+          {"locked", false}};
+}
+
+json release_json(const store::Release& r, const store::App& app) {
+  return {{"id", r.id},
+          {"version", r.version},
+          {"description", r.description},
+          {"status", r.status},
+          {"current", r.current},
+          {"created_at", r.created_at},
+          {"updated_at", r.updated_at},
+          {"user", {{"id", r.user_id}, {"email", r.user_email}}},
+          {"app", {{"id", app.id}, {"name", app.name}}},
+          {"slug", r.slug_id ? json{{"id", *r.slug_id}} : json(nullptr)},
+          {"addon_plan_names", json::array()},
+          {"output_stream_url", nullptr},
+          {"eligible_for_rollback", r.status == "succeeded"},
+          {"oci_image", nullptr}};
+}
+
+json owner_collaborator_json(const store::App& app) {
+  return {{"id", fixed_id("collaborator", app.id + ":" + app.owner_id)},
+          {"app", {{"id", app.id}, {"name", app.name}}},
+          {"user", {{"id", app.owner_id}, {"email", app.owner_email}, {"federated", false}}},
+          {"role", "owner"},
+          {"permissions", json::array()},
+          {"created_at", app.created_at},
+          {"updated_at", app.updated_at}};
+}
+
+}  // namespace slipway::api

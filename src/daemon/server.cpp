@@ -1,0 +1,121 @@
+#include "daemon/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "api/api_service.h"
+#include "api/https_server.h"
+#include "common/fs.h"
+#include "daemon/bootstrap.h"
+#include "daemon/instructions.h"
+#include "daemon/tls_material.h"
+#include "store/store.h"
+
+namespace slipway::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The host users type: loopback and wildcard binds are reached as "localhost", which is also
+// what the heroku CLI requires before it sends credentials to a non-Heroku host.
+std::string public_host(const std::string& bound_host) {
+  if (bound_host == "127.0.0.1" || bound_host == "0.0.0.0" || bound_host == "::1" ||
+      bound_host == "::") {
+    return "localhost";
+  }
+  return bound_host;
+}
+
+std::vector<std::string> certificate_names(const std::string& api_host, const std::string& domain) {
+  std::vector<std::string> names{"localhost", "*.localhost", "127.0.0.1", "::1"};
+  for (const auto& extra : {api_host, domain, "*." + domain}) {
+    if (std::find(names.begin(), names.end(), extra) == names.end() && extra != "0.0.0.0" &&
+        extra != "::") {
+      names.push_back(extra);
+    }
+  }
+  return names;
+}
+
+int fail(const std::string& message) {
+  std::cerr << "slipway server: " << message << "\n";
+  return 1;
+}
+
+// Blocks until SIGINT or SIGTERM. The signals are blocked in every thread (see run_server), so
+// they are delivered here and nowhere else.
+int wait_for_stop_signal(const sigset_t& signals) {
+  int received = 0;
+  sigwait(&signals, &received);
+  return received;
+}
+
+}  // namespace
+
+int run_server(const ServerOptions& options) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto api_addr = parse_host_port(options.api_listen);
+  if (!api_addr) return fail("--api-listen: " + api_addr.error().message);
+  auto router_addr = parse_host_port(options.router_listen);
+  if (!router_addr) return fail("--router-listen: " + router_addr.error().message);
+
+  std::error_code ec;
+  fs::create_directories(options.data_dir, ec);
+  if (ec) return fail("cannot create data dir " + options.data_dir.string() + ": " + ec.message());
+  fs::permissions(options.data_dir, fs::perms::owner_all, ec);
+  const fs::path data_dir = fs::absolute(options.data_dir);
+
+  auto store = store::Store::open(data_dir / "slipway.db");
+  if (!store) return fail(store.error().message);
+  auto admin = ensure_admin(**store, data_dir, options.admin_email);
+  if (!admin) return fail(admin.error().message);
+  auto tls = ensure_tls_material(data_dir / "tls",
+                                 certificate_names(public_host(api_addr->host), options.domain));
+  if (!tls) return fail(tls.error().message);
+
+  api::ApiSettings settings;
+  settings.apps_domain = options.domain;
+  settings.router_port = router_addr->port;
+  api::ApiService api_service(**store, settings);
+  api::HttpsServer server([&api_service](const api::Request& r) { return api_service.handle(r); },
+                          api::ServerLimits{});
+  if (auto s = server.load_tls({tls->server_chain, tls->server_key}); !s) {
+    return fail(s.error().message);
+  }
+  auto bound = server.listen(api_addr->host, api_addr->port);
+  if (!bound) return fail(bound.error().message);
+
+  // The real address is known only now (port 0 picks one); API settings follow it.
+  const std::string host_port = public_host(api_addr->host) + ":" + std::to_string(bound->port());
+  api_service.set_public_address("https://" + host_port, host_port);
+  if (auto s = write_file_atomic(data_dir / "api-url", "https://" + host_port + "\n"); !s) {
+    return fail(s.error().message);
+  }
+  server.start(std::max(2U, std::thread::hardware_concurrency()));
+
+  ConnectionInfo info{
+      "https://" + host_port,
+      public_host(api_addr->host),
+      fs::absolute(tls->ca_certificate),
+      admin->token_file,
+      admin->new_token,
+      "http://<app>." + options.domain + ":" + std::to_string(router_addr->port) + "/"};
+  std::cout << connection_instructions(info) << std::flush;
+  spdlog::info("api listening on https://{}", host_port);
+
+  const int signal = wait_for_stop_signal(stop_signals);
+  spdlog::info("received signal {}, stopping", signal);
+  server.stop();
+  return 0;
+}
+
+}  // namespace slipway::daemon

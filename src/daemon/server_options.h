@@ -1,0 +1,27 @@
+// `slipway server` settings: each is a flag and an environment variable (see src/cli).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "common/result.h"
+
+namespace slipway::daemon {
+
+struct ServerOptions {
+  std::filesystem::path data_dir = ".slipway";
+  std::string api_listen = "127.0.0.1:5000";
+  std::string router_listen = "127.0.0.1:8080";
+  std::string domain = "localhost";
+  std::string admin_email = "admin@localhost";
+};
+
+struct HostPort {
+  std::string host;
+  unsigned short port = 0;
+};
+
+// "127.0.0.1:5000", "[::1]:5000", "localhost:0". Port 0 asks the OS for a free port.
+Result<HostPort> parse_host_port(const std::string& text);
+
+}  // namespace slipway::daemon

@@ -1,0 +1,83 @@
+#include "store/migrations.h"
+
+namespace slipway::store {
+
+const std::vector<Migration>& all_migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, R"sql(
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+-- Tokens are split: a public selector finds the row, the secret is kept only as a SHA-256 hash.
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  selector TEXT NOT NULL UNIQUE,
+  secret_sha256 TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE apps (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  owner_id TEXT NOT NULL REFERENCES accounts(id),
+  region TEXT NOT NULL,
+  stack TEXT NOT NULL,
+  build_stack TEXT NOT NULL,
+  maintenance INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  released_at TEXT
+);
+CREATE TABLE config_vars (
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (app_id, key)
+);
+-- Releases are append-only; config_json is the full config snapshot the release runs with.
+CREATE TABLE releases (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  status TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES accounts(id),
+  config_json TEXT NOT NULL,
+  slug_id TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (app_id, version)
+);
+)sql"},
+  };
+  return kMigrations;
+}
+
+int migrate(Database& db) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+  int current = 0;
+  {
+    auto q = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (q.step()) current = static_cast<int>(q.integer(0));
+  }
+  for (const auto& m : all_migrations()) {
+    if (m.version <= current) continue;
+    Transaction tx(db);
+    db.exec(m.sql);
+    db.prepare("INSERT INTO schema_migrations(version) VALUES (?)")
+        .bind(1, std::int64_t{m.version})
+        .run();
+    tx.commit();
+    current = m.version;
+  }
+  return current;
+}
+
+}  // namespace slipway::store

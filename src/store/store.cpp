@@ -1,0 +1,35 @@
+#include "store/store.h"
+
+#include <spdlog/spdlog.h>
+
+#include "store/migrations.h"
+
+namespace slipway::store {
+
+Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file) {
+  try {
+    auto db = std::make_unique<Database>(file);
+    // WAL for concurrent readers; FULL so an acknowledged write survives a crash or power loss.
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec("PRAGMA synchronous=FULL");
+    db->exec("PRAGMA foreign_keys=ON");
+    const int version = migrate(*db);
+    spdlog::info("store {} at schema version {}", file.string(), version);
+    return std::unique_ptr<Store>(new Store(std::move(db)));
+  } catch (const SqlError& e) {
+    return make_error(ErrorCode::kInternal, std::string("cannot open store: ") + e.what());
+  }
+}
+
+void Store::log_store_failure(const SqlError& e) { spdlog::error("store: {}", e.what()); }
+
+Result<std::string> Store::integrity_check() {
+  return guarded<std::string>([](Database& db) -> Result<std::string> {
+    auto q = db.prepare("PRAGMA integrity_check");
+    std::string report;
+    while (q.step()) report += q.text(0);
+    return report;
+  });
+}
+
+}  // namespace slipway::store

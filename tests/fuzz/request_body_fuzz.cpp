@@ -1,0 +1,103 @@
+// Fuzzes the JSON request-body parsers against nlohmann::json directly: a body is accepted exactly
+// when it is an object with well-typed fields, and every accepted config key is a valid name.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "api/request_bodies.h"
+
+namespace {
+
+using nlohmann::json;
+
+// Aborts with the failed invariant, so a crash report says which one broke.
+#define CHECK(cond)                                                                       \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
+      std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                       \
+    }                                                                                     \
+  } while (false)
+
+// Absent or null counts as "not given"; a string is the value; anything else is refused.
+bool optional_string_ok(const json& object, const char* field,
+                        const std::optional<std::string>& got) {
+  const auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return !got;
+  return got && it->is_string() && it->get<std::string>() == *got;
+}
+
+// Config var names: letters, digits and underscores, no leading digit, no "__" prefix, <= 256.
+bool key_ok(std::string_view key) {
+  if (key.empty() || key.size() > 256 || (key[0] >= '0' && key[0] <= '9')) return false;
+  if (key.substr(0, 2) == "__") return false;
+  for (const char c : key) {
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  const auto create = slipway::api::parse_app_create(body);
+  const auto update = slipway::api::parse_app_update(body);
+  const auto patch = slipway::api::parse_config_patch(body);
+  CHECK(slipway::api::validate_config_key(body).ok() == key_ok(body));
+
+  json object = json::object();  // a blank body is an empty object
+  if (body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    object = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (object.is_discarded() || !object.is_object()) {
+      CHECK(!create.ok() && !update.ok() && !patch.ok());
+      return 0;
+    }
+  }
+  const auto typed = [&](const char* field, bool (*ok)(const json&)) {
+    const auto it = object.find(field);
+    return it == object.end() || ok(*it);
+  };
+  constexpr auto is_string_or_null = +[](const json& v) { return v.is_null() || v.is_string(); };
+  constexpr auto is_bool_or_null = +[](const json& v) { return v.is_null() || v.is_boolean(); };
+
+  CHECK(create.ok() == (typed("name", is_string_or_null) && typed("region", is_string_or_null) &&
+                        typed("stack", is_string_or_null)));
+  if (create.ok()) {
+    CHECK(optional_string_ok(object, "name", create->name));
+    CHECK(optional_string_ok(object, "region", create->region));
+    CHECK(optional_string_ok(object, "stack", create->stack));
+  }
+
+  CHECK(update.ok() == (typed("name", is_string_or_null) && typed("maintenance", is_bool_or_null)));
+  if (update.ok()) {
+    CHECK(optional_string_ok(object, "name", update->name));
+    const auto it = object.find("maintenance");
+    if (it == object.end() || it->is_null()) {
+      CHECK(!update->maintenance);
+    } else {
+      CHECK(update->maintenance && *update->maintenance == it->get<bool>());
+    }
+  }
+
+  bool patch_ok = true;
+  for (const auto& [key, value] : object.items()) {
+    CHECK(slipway::api::validate_config_key(key).ok() == key_ok(key));
+    patch_ok = patch_ok && key_ok(key) && is_string_or_null(value);
+  }
+  CHECK(patch.ok() == patch_ok);
+  if (patch.ok()) {
+    CHECK(patch->size() == object.size());
+    for (const auto& [key, value] : *patch) {
+      CHECK(slipway::api::validate_config_key(key).ok());
+      const auto it = object.find(key);
+      CHECK(it != object.end());
+      CHECK(value ? (it->is_string() && it->get<std::string>() == *value) : it->is_null());
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,157 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/ids.h"
+#include "store/migrations.h"
+
+namespace slipway::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("slipway-store-test-" + random_hex(6));
+    fs::create_directories(dir_);
+    auto opened = Store::open(dir_ / "state.db");
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+    auto account = store_->ensure_account("dev@example.com");
+    ASSERT_TRUE(account.ok());
+    owner_ = *account;
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  App make_app(const std::string& name) {
+    auto app = store_->create_app({name, "us", "heroku-24"}, owner_);
+    EXPECT_TRUE(app.ok()) << (app.ok() ? "" : app.error().message);
+    return *app;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+  Account owner_;
+};
+
+TEST_F(StoreTest, MigrationsAreRecordedAndIdempotent) {
+  store_.reset();
+  auto again = Store::open(dir_ / "state.db");
+  ASSERT_TRUE(again.ok());
+  store_ = std::move(*again);
+  EXPECT_EQ(store_->integrity_check().value(), "ok");
+  Database db(dir_ / "state.db");
+  auto q = db.prepare("SELECT COUNT(*), MAX(version) FROM schema_migrations");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.integer(0), static_cast<std::int64_t>(all_migrations().size()));
+  EXPECT_EQ(q.integer(1), all_migrations().back().version);
+}
+
+TEST_F(StoreTest, EnsureAccountIsIdempotent) {
+  auto again = store_->ensure_account("dev@example.com");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, owner_.id);
+}
+
+TEST_F(StoreTest, TokensAuthenticateOnlyExactly) {
+  auto token = store_->issue_token(owner_.id, "test");
+  ASSERT_TRUE(token.ok());
+  auto who = store_->authenticate(*token);
+  ASSERT_TRUE(who.ok());
+  ASSERT_TRUE(who->has_value());
+  EXPECT_EQ((*who)->email, "dev@example.com");
+  std::string tampered = *token;
+  tampered.back() = tampered.back() == '0' ? '1' : '0';
+  EXPECT_FALSE(store_->authenticate(tampered)->has_value());
+  EXPECT_FALSE(store_->authenticate("HRKU-short")->has_value());
+  EXPECT_FALSE(store_->authenticate("")->has_value());
+  // Only a hash of the secret is stored: the plaintext appears nowhere in the database.
+  Database db(dir_ / "state.db");
+  auto q = db.prepare("SELECT selector || secret_sha256 FROM api_tokens");
+  while (q.step()) EXPECT_EQ(q.text(0).find(token->substr(21)), std::string::npos);
+}
+
+TEST_F(StoreTest, CreateAppMakesInitialRelease) {
+  const auto app = make_app("my-app");
+  auto releases = store_->list_releases(app.id);
+  ASSERT_TRUE(releases.ok());
+  ASSERT_EQ(releases->size(), 1U);
+  EXPECT_EQ(releases->front().version, 1);
+  EXPECT_EQ(releases->front().description, "Initial release");
+  EXPECT_TRUE(releases->front().current);
+  EXPECT_EQ(releases->front().user_email, "dev@example.com");
+}
+
+TEST_F(StoreTest, DuplicateNameIsConflictAndChangesNothing) {
+  make_app("taken");
+  auto again = store_->create_app({"taken", "us", "heroku-24"}, owner_);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store_->list_apps(owner_.id)->size(), 1U);
+}
+
+TEST_F(StoreTest, FindByNameOrId) {
+  const auto app = make_app("findme");
+  EXPECT_EQ(store_->find_app("findme")->id, app.id);
+  EXPECT_EQ(store_->find_app(app.id)->name, "findme");
+  auto missing = store_->find_app("nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(StoreTest, ConfigChangesMakeNumberedReleasesWithSnapshots) {
+  const auto app = make_app("cfg");
+  auto first = store_->change_config(app.id, owner_, {{"A", "1"}, {"B", "2"}}, 32 * 1024);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->release.version, 2);
+  EXPECT_EQ(first->release.description, "Set A, B config vars");
+  auto second = store_->change_config(app.id, owner_, {{"A", std::nullopt}}, 32 * 1024);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->release.version, 3);
+  EXPECT_EQ(second->release.description, "Remove A config vars");
+  EXPECT_EQ(second->config, (ConfigVars{{"B", "2"}}));
+  auto v2 = store_->find_release(app.id, "2");
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->config, (ConfigVars{{"A", "1"}, {"B", "2"}}));
+  EXPECT_FALSE(v2->current);
+  EXPECT_TRUE(store_->find_release(app.id, second->release.id)->current);
+}
+
+TEST_F(StoreTest, OversizedConfigIsRefusedWholeAndChangesNothing) {
+  const auto app = make_app("big");
+  ASSERT_TRUE(store_->change_config(app.id, owner_, {{"KEEP", "x"}}, 100).ok());
+  auto refused = store_->change_config(
+      app.id, owner_, {{"KEEP", std::nullopt}, {"BIG", std::string(200, 'x')}}, 100);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidParams);
+  EXPECT_EQ(*store_->config_vars(app.id), (ConfigVars{{"KEEP", "x"}}));
+  EXPECT_EQ(store_->list_releases(app.id)->size(), 2U);
+}
+
+TEST_F(StoreTest, RenameMaintenanceAndDelete) {
+  const auto app = make_app("old-name");
+  make_app("other");
+  auto clash = store_->update_app(app.id, {std::string("other"), std::nullopt});
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, ErrorCode::kConflict);
+  auto renamed = store_->update_app(app.id, {std::string("new-name"), true});
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(renamed->name, "new-name");
+  EXPECT_TRUE(renamed->maintenance);
+  ASSERT_TRUE(store_->change_config(app.id, owner_, {{"A", "1"}}, 1024).ok());
+  ASSERT_TRUE(store_->delete_app(app.id).ok());
+  EXPECT_FALSE(store_->find_app(app.id).ok());
+  EXPECT_TRUE(store_->list_releases(app.id)->empty());
+  EXPECT_TRUE(store_->config_vars(app.id)->empty());
+  EXPECT_FALSE(store_->delete_app(app.id).ok());
+  EXPECT_EQ(store_->integrity_check().value(), "ok");
+}
+
+}  // namespace
+}  // namespace slipway::store
