@@ -66,7 +66,7 @@ std::optional<SortKey> bound_key(const std::string& value, bool numeric) {
 Result<std::optional<RangeSpec>> parse_range(std::string_view header) {
   header = trim(header);
   if (header.empty()) return std::optional<RangeSpec>{};
-  if (header.size() > 1024) return invalid("too long");
+  if (header.size() > kMaxRangeHeaderBytes) return invalid("too long");
   RangeSpec spec;
   const auto semi = header.find(';');
   std::string_view bounds = trim(header.substr(0, semi));
@@ -86,6 +86,11 @@ Result<std::optional<RangeSpec>> parse_range(std::string_view header) {
   if (!start.empty() && start.front() == ']') {
     spec.start_exclusive = true;
     start.remove_prefix(1);
+  }
+  // Bounded so that any Next-Range built from a parsed spec parses again (see next_range).
+  if (spec.field.size() > kMaxRangeFieldBytes) return invalid("field name too long");
+  if (start.size() > kMaxRangeBoundBytes || end.size() > kMaxRangeBoundBytes) {
+    return invalid("bound too long");
   }
   if (!start.empty()) spec.start = std::string(start);
   if (!end.empty()) spec.end = std::string(end);

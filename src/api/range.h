@@ -14,6 +14,11 @@ namespace slipway::api {
 
 constexpr std::size_t kDefaultPageSize = 200;
 constexpr std::size_t kMaxPageSize = 1000;
+// A field name and two bounds of these sizes, plus options, always fit the header limit, so a
+// Next-Range the server renders is always accepted back.
+constexpr std::size_t kMaxRangeHeaderBytes = 1024;
+constexpr std::size_t kMaxRangeFieldBytes = 64;
+constexpr std::size_t kMaxRangeBoundBytes = 256;
 
 struct RangeSpec {
   std::string field;                 // empty when the header named none ("]abc..; max=2")

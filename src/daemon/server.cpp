@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -29,15 +30,19 @@ std::string public_host(const std::string& bound_host) {
   return bound_host;
 }
 
+// Wildcards only match under a name of two or more labels (TLS clients refuse "*.localhost"),
+// so "*.<domain>" is added only for such domains.
 std::vector<std::string> certificate_names(const std::string& api_host, const std::string& domain) {
-  std::vector<std::string> names{"localhost", "*.localhost", "127.0.0.1", "::1"};
-  for (const auto& extra : {api_host, domain, "*." + domain}) {
-    if (std::find(names.begin(), names.end(), extra) == names.end() && extra != "0.0.0.0" &&
-        extra != "::") {
-      names.push_back(extra);
+  std::vector<std::string> names{"localhost", "127.0.0.1", "::1", api_host, domain};
+  if (domain.find('.') != std::string::npos) names.push_back("*." + domain);
+  std::vector<std::string> unique;
+  for (const auto& name : names) {
+    if (std::find(unique.begin(), unique.end(), name) == unique.end() && name != "0.0.0.0" &&
+        name != "::") {
+      unique.push_back(name);
     }
   }
-  return names;
+  return unique;
 }
 
 int fail(const std::string& message) {

@@ -47,6 +47,15 @@ TEST(ParseRange, ExclusiveStartWithAndWithoutField) {
   EXPECT_EQ(spec.start, "abc");
 }
 
+TEST(ParseRange, LongBoundsAreRefusedSoNextRangeAlwaysParsesBack) {
+  EXPECT_FALSE(parse_range("name .." + std::string(300, 'z') + "; max=1").ok());
+  EXPECT_FALSE(parse_range(std::string(65, 'f') + " ..; max=1").ok());
+  const auto spec = parsed("name .." + std::string(kMaxRangeBoundBytes, 'z') + "; max=1");
+  const auto next = next_range(spec, std::string(kMaxRangeFieldBytes, 'f'),
+                               std::string(kMaxRangeBoundBytes, 'a'));
+  EXPECT_TRUE(parse_range(next).ok()) << next.size();
+}
+
 TEST(ParseRange, MaxIsClampedAndValidated) {
   EXPECT_EQ(parsed("id ..; max=5000").max, kMaxPageSize);
   EXPECT_FALSE(parse_range("id ..; max=0").ok());
