@@ -9,17 +9,9 @@
 
 #include "api/credentials.h"
 #include "common/encoding.h"
+#include "fuzz_check.h"
 
 namespace {
-
-// Aborts with the failed invariant, so a crash report says which one broke.
-#define CHECK(cond)                                                                       \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (false)
 
 constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -52,38 +44,38 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // base64: the encoding has the canonical length and decodes back to the input.
   const std::string encoded = slipway::base64_encode(input);
-  CHECK(encoded.size() == (input.size() + 2) / 3 * 4);
-  CHECK(well_formed_base64(encoded));
+  FUZZ_CHECK(encoded.size() == (input.size() + 2) / 3 * 4);
+  FUZZ_CHECK(well_formed_base64(encoded));
   const auto decoded = slipway::base64_decode(encoded);
-  CHECK(decoded && *decoded == input);
+  FUZZ_CHECK(decoded && *decoded == input);
 
   // Arbitrary text decodes exactly when well formed, to 3 bytes per group minus padding.
   const auto raw = slipway::base64_decode(input);
-  CHECK(raw.has_value() == well_formed_base64(input));
+  FUZZ_CHECK(raw.has_value() == well_formed_base64(input));
   if (raw) {
     const std::size_t padding = input.ends_with("==") ? 2 : (input.ends_with("=") ? 1 : 0);
-    CHECK(raw->size() == input.size() / 4 * 3 - padding);
-    CHECK(slipway::base64_decode(slipway::base64_encode(*raw)) == raw);
+    FUZZ_CHECK(raw->size() == input.size() / 4 * 3 - padding);
+    FUZZ_CHECK(slipway::base64_decode(slipway::base64_encode(*raw)) == raw);
   }
 
   // The input as a whole header: a token is never blank or a placeholder, and a Bearer token is
   // the trimmed rest of the header.
   const auto token = slipway::api::token_from_authorization(input);
-  if (token) CHECK(!placeholder(*token));
+  if (token) FUZZ_CHECK(!placeholder(*token));
   const std::string_view header = trim_spaces(input);
   if (header.size() >= 7 &&
       (header.substr(0, 7) == "Bearer " || header.substr(0, 7) == "bearer ")) {
     const std::string_view rest = trim_spaces(header.substr(7));
-    CHECK(placeholder(rest) ? !token : (token && *token == rest));
+    FUZZ_CHECK(placeholder(rest) ? !token : (token && *token == rest));
   }
 
   // The input as Basic credentials ("user:token"): the token is everything after the first ':'.
   const auto basic = slipway::api::token_from_authorization("Basic " + encoded);
   const auto colon = input.find(':');
   if (colon == std::string_view::npos || placeholder(input.substr(colon + 1))) {
-    CHECK(!basic);
+    FUZZ_CHECK(!basic);
   } else {
-    CHECK(basic && *basic == input.substr(colon + 1));
+    FUZZ_CHECK(basic && *basic == input.substr(colon + 1));
   }
   return 0;
 }

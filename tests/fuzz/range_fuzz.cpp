@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/range.h"
+#include "fuzz_check.h"
 
 namespace {
 
@@ -23,15 +24,6 @@ using slipway::api::paginate;
 using slipway::api::parse_range;
 using slipway::api::RangeSpec;
 using slipway::api::SortKey;
-
-// Aborts with the failed invariant, so a crash report says which one broke.
-#define CHECK(cond)                                                                       \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (false)
 
 bool is_field_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -116,14 +108,14 @@ std::optional<std::vector<std::size_t>> expected(const std::vector<SortKey>& key
 
 void check_page(const std::vector<SortKey>& keys, const Page& page, std::size_t max,
                 const std::string& field) {
-  CHECK(page.indexes.size() <= max);
+  FUZZ_CHECK(page.indexes.size() <= max);
   std::set<std::size_t> unique(page.indexes.begin(), page.indexes.end());
-  CHECK(unique.size() == page.indexes.size());
-  for (const std::size_t i : page.indexes) CHECK(i < keys.size());
+  FUZZ_CHECK(unique.size() == page.indexes.size());
+  for (const std::size_t i : page.indexes) FUZZ_CHECK(i < keys.size());
   // Next-Range only when this page is full, and Content-Range names the field.
-  if (page.next_range) CHECK(page.indexes.size() == max);
-  CHECK(page.indexes.empty() == page.content_range.empty());
-  if (!page.indexes.empty()) CHECK(page.content_range.rfind(field + " ", 0) == 0);
+  if (page.next_range) FUZZ_CHECK(page.indexes.size() == max);
+  FUZZ_CHECK(page.indexes.empty() == page.content_range.empty());
+  if (!page.indexes.empty()) FUZZ_CHECK(page.content_range.rfind(field + " ", 0) == 0);
 }
 
 // Pages through `keys` from `spec`, following Next-Range, and compares with the reference.
@@ -132,7 +124,7 @@ void walk(const std::vector<SortKey>& keys, const std::optional<RangeSpec>& spec
   const RangeSpec first = spec.value_or(RangeSpec{});
   const auto want = expected(keys, first);
   auto page = paginate(keys, spec, field);
-  CHECK(page.ok() == want.has_value());
+  FUZZ_CHECK(page.ok() == want.has_value());
   if (!page.ok()) return;
   std::vector<std::size_t> got;
   std::size_t rounds = 0;
@@ -140,17 +132,17 @@ void walk(const std::vector<SortKey>& keys, const std::optional<RangeSpec>& spec
     check_page(keys, *page, first.max, field);
     got.insert(got.end(), page->indexes.begin(), page->indexes.end());
     if (!page->next_range) break;
-    CHECK(++rounds <= keys.size());  // every page makes progress
+    FUZZ_CHECK(++rounds <= keys.size());  // every page makes progress
     auto continued = parse_range(*page->next_range);
-    CHECK(continued.ok() && continued->has_value());
+    FUZZ_CHECK(continued.ok() && continued->has_value());
     const RangeSpec& again = **continued;
-    CHECK(again.field == field && again.max == first.max);
-    CHECK(again.descending == first.descending && again.end == first.end);
-    CHECK(again.start_exclusive && again.start == keys[page->indexes.back()].text);
+    FUZZ_CHECK(again.field == field && again.max == first.max);
+    FUZZ_CHECK(again.descending == first.descending && again.end == first.end);
+    FUZZ_CHECK(again.start_exclusive && again.start == keys[page->indexes.back()].text);
     page = paginate(keys, *continued, field);
-    CHECK(page.ok());
+    FUZZ_CHECK(page.ok());
   }
-  CHECK(got == *want);
+  FUZZ_CHECK(got == *want);
 }
 
 }  // namespace
@@ -161,13 +153,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!parsed.ok()) return 0;
   const std::optional<RangeSpec>& spec = *parsed;
   if (spec) {
-    CHECK(spec->max >= 1 && spec->max <= kMaxPageSize);
-    CHECK(std::all_of(spec->field.begin(), spec->field.end(), is_field_char));
-    CHECK(!spec->start || !spec->start->empty());
-    CHECK(!spec->end || !spec->end->empty());
+    FUZZ_CHECK(spec->max >= 1 && spec->max <= kMaxPageSize);
+    FUZZ_CHECK(std::all_of(spec->field.begin(), spec->field.end(), is_field_char));
+    FUZZ_CHECK(!spec->start || !spec->start->empty());
+    FUZZ_CHECK(!spec->end || !spec->end->empty());
   } else {
-    CHECK(header.find_first_not_of(" \t") == std::string_view::npos);
-    CHECK(RangeSpec{}.max == kDefaultPageSize);
+    FUZZ_CHECK(header.find_first_not_of(" \t") == std::string_view::npos);
+    FUZZ_CHECK(RangeSpec{}.max == kDefaultPageSize);
   }
   const auto field = [&](const char* fallback) {
     return spec && !spec->field.empty() ? spec->field : std::string(fallback);

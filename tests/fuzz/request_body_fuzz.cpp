@@ -9,19 +9,11 @@
 #include <string_view>
 
 #include "api/request_bodies.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using nlohmann::json;
-
-// Aborts with the failed invariant, so a crash report says which one broke.
-#define CHECK(cond)                                                                       \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (false)
 
 // Absent or null counts as "not given"; a string is the value; anything else is refused.
 bool optional_string_ok(const json& object, const char* field,
@@ -49,13 +41,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto create = slipway::api::parse_app_create(body);
   const auto update = slipway::api::parse_app_update(body);
   const auto patch = slipway::api::parse_config_patch(body);
-  CHECK(slipway::api::validate_config_key(body).ok() == key_ok(body));
+  FUZZ_CHECK(slipway::api::validate_config_key(body).ok() == key_ok(body));
 
   json object = json::object();  // a blank body is an empty object
   if (body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
     object = json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (object.is_discarded() || !object.is_object()) {
-      CHECK(!create.ok() && !update.ok() && !patch.ok());
+      FUZZ_CHECK(!create.ok() && !update.ok() && !patch.ok());
       return 0;
     }
   }
@@ -66,38 +58,40 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   constexpr auto is_string_or_null = +[](const json& v) { return v.is_null() || v.is_string(); };
   constexpr auto is_bool_or_null = +[](const json& v) { return v.is_null() || v.is_boolean(); };
 
-  CHECK(create.ok() == (typed("name", is_string_or_null) && typed("region", is_string_or_null) &&
-                        typed("stack", is_string_or_null)));
+  FUZZ_CHECK(create.ok() ==
+             (typed("name", is_string_or_null) && typed("region", is_string_or_null) &&
+              typed("stack", is_string_or_null)));
   if (create.ok()) {
-    CHECK(optional_string_ok(object, "name", create->name));
-    CHECK(optional_string_ok(object, "region", create->region));
-    CHECK(optional_string_ok(object, "stack", create->stack));
+    FUZZ_CHECK(optional_string_ok(object, "name", create->name));
+    FUZZ_CHECK(optional_string_ok(object, "region", create->region));
+    FUZZ_CHECK(optional_string_ok(object, "stack", create->stack));
   }
 
-  CHECK(update.ok() == (typed("name", is_string_or_null) && typed("maintenance", is_bool_or_null)));
+  FUZZ_CHECK(update.ok() ==
+             (typed("name", is_string_or_null) && typed("maintenance", is_bool_or_null)));
   if (update.ok()) {
-    CHECK(optional_string_ok(object, "name", update->name));
+    FUZZ_CHECK(optional_string_ok(object, "name", update->name));
     const auto it = object.find("maintenance");
     if (it == object.end() || it->is_null()) {
-      CHECK(!update->maintenance);
+      FUZZ_CHECK(!update->maintenance);
     } else {
-      CHECK(update->maintenance && *update->maintenance == it->get<bool>());
+      FUZZ_CHECK(update->maintenance && *update->maintenance == it->get<bool>());
     }
   }
 
   bool patch_ok = true;
   for (const auto& [key, value] : object.items()) {
-    CHECK(slipway::api::validate_config_key(key).ok() == key_ok(key));
+    FUZZ_CHECK(slipway::api::validate_config_key(key).ok() == key_ok(key));
     patch_ok = patch_ok && key_ok(key) && is_string_or_null(value);
   }
-  CHECK(patch.ok() == patch_ok);
+  FUZZ_CHECK(patch.ok() == patch_ok);
   if (patch.ok()) {
-    CHECK(patch->size() == object.size());
+    FUZZ_CHECK(patch->size() == object.size());
     for (const auto& [key, value] : *patch) {
-      CHECK(slipway::api::validate_config_key(key).ok());
+      FUZZ_CHECK(slipway::api::validate_config_key(key).ok());
       const auto it = object.find(key);
-      CHECK(it != object.end());
-      CHECK(value ? (it->is_string() && it->get<std::string>() == *value) : it->is_null());
+      FUZZ_CHECK(it != object.end());
+      FUZZ_CHECK(value ? (it->is_string() && it->get<std::string>() == *value) : it->is_null());
     }
   }
   return 0;

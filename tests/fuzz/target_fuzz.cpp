@@ -9,17 +9,9 @@
 #include "api/accept.h"
 #include "api/app_names.h"
 #include "api/routing.h"
+#include "fuzz_check.h"
 
 namespace {
-
-// Aborts with the failed invariant, so a crash report says which one broke.
-#define CHECK(cond)                                                                       \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (false)
 
 bool lower(char c) { return c >= 'a' && c <= 'z'; }
 bool digit(char c) { return c >= '0' && c <= '9'; }
@@ -51,38 +43,39 @@ bool app_name_ok(std::string_view name) {
 void check_target(std::string_view input) {
   const auto target = slipway::api::parse_target(input);
   if (!target) return;
-  CHECK(!input.empty() && input.front() == '/');
+  FUZZ_CHECK(!input.empty() && input.front() == '/');
   std::string again;
   for (const auto& segment : target->segments) {
-    CHECK(!segment.empty());
+    FUZZ_CHECK(!segment.empty());
     again += "/" + percent_encode(segment);
   }
   if (again.empty()) again = "/";
   if (input.find('?') == std::string_view::npos) {
-    CHECK(target->query.empty());
+    FUZZ_CHECK(target->query.empty());
   } else {
     char sep = '?';
     for (const auto& [key, value] : target->query) {
-      CHECK(!key.empty());
+      FUZZ_CHECK(!key.empty());
       again += sep + percent_encode(key) + "=" + percent_encode(value);
       sep = '&';
     }
   }
   const auto reparsed = slipway::api::parse_target(again);
-  CHECK(reparsed && reparsed->segments == target->segments && reparsed->query == target->query);
+  FUZZ_CHECK(reparsed && reparsed->segments == target->segments &&
+             reparsed->query == target->query);
 }
 
 void check_accept(std::string_view header) {
   const auto accepted = slipway::api::parse_accept(header);
   const auto at = header.find("application/vnd.heroku+json");
   if (at == std::string_view::npos) {
-    CHECK(accepted.ok() && accepted->defaulted && accepted->variant.empty());
+    FUZZ_CHECK(accepted.ok() && accepted->defaulted && accepted->variant.empty());
     return;
   }
   if (!accepted.ok()) return;
-  CHECK(!accepted->defaulted);
-  CHECK(accepted->variant.find_first_of(",; ") == std::string::npos);
-  CHECK(header.find("version=3", at) != std::string_view::npos);
+  FUZZ_CHECK(!accepted->defaulted);
+  FUZZ_CHECK(accepted->variant.find_first_of(",; ") == std::string::npos);
+  FUZZ_CHECK(header.find("version=3", at) != std::string_view::npos);
 }
 
 }  // namespace
@@ -90,7 +83,7 @@ void check_accept(std::string_view header) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   check_target(input);
-  CHECK(slipway::api::validate_app_name(input).ok() == app_name_ok(input));
+  FUZZ_CHECK(slipway::api::validate_app_name(input).ok() == app_name_ok(input));
   check_accept(input);
   return 0;
 }
