@@ -39,8 +39,11 @@ std::string choose_request_id(std::string_view header) {
   return std::string(first);
 }
 
-ApiService::ApiService(store::Store& store, ApiSettings settings)
-    : store_(store), settings_(std::move(settings)), deps_{store_, settings_} {
+ApiService::ApiService(store::Store& store, store::BlobStore& blobs, ApiSettings settings)
+    : store_(store),
+      blobs_(blobs),
+      settings_(std::move(settings)),
+      deps_{store_, blobs_, settings_} {
   register_account_routes(routes_, deps_);
   register_app_routes(routes_, deps_);
   register_config_var_routes(routes_, deps_);
@@ -49,15 +52,18 @@ ApiService::ApiService(store::Store& store, ApiSettings settings)
   register_pipeline_coupling_routes(routes_, deps_);
   register_addon_routes(routes_, deps_);
   register_dyno_routes(routes_, deps_);
+  register_slug_routes(routes_, deps_);
+  register_formation_routes(routes_, deps_);
 }
 
-Response ApiService::handle(const Request& request) {
+Response ApiService::handle(const Request& request,
+                            const std::optional<std::filesystem::path>& body_file) {
   const auto started = std::chrono::steady_clock::now();
   const std::string request_id = choose_request_id(request["Request-Id"]);
   std::vector<std::string> warnings;
   Response res = [&] {
     try {
-      return dispatch(request, warnings);
+      return dispatch(request, body_file, warnings);
     } catch (const std::exception& e) {
       spdlog::error("request_id={} unhandled: {}", request_id, e.what());
       return error_response(request, make_error(ErrorCode::kInternal, "Internal server error."));
@@ -77,7 +83,16 @@ Response ApiService::handle(const Request& request) {
   return res;
 }
 
-Response ApiService::dispatch(const Request& request, std::vector<std::string>& warnings) {
+std::optional<std::filesystem::path> ApiService::upload_target(const Request& header) const {
+  if (header.method() == http::verb::put && header.target().starts_with("/slug-uploads/")) {
+    return blobs_.incoming_path();
+  }
+  return std::nullopt;
+}
+
+Response ApiService::dispatch(const Request& request,
+                              const std::optional<std::filesystem::path>& body_file,
+                              std::vector<std::string>& warnings) {
   auto accept = parse_accept(request[http::field::accept]);
   if (!accept) return error_response(request, accept.error());
   if (accept->defaulted && !request[http::field::accept].empty() &&
@@ -102,7 +117,9 @@ Response ApiService::dispatch(const Request& request, std::vector<std::string>& 
   }
   const auto token = token_from_authorization(request[http::field::authorization]);
   std::optional<store::Account> account;
-  if (token) {
+  if (!match.requires_auth) {
+    account = store::Account{};
+  } else if (token) {
     auto found = store_.authenticate(*token);
     if (!found) return error_response(request, found.error());
     account = std::move(*found);
@@ -114,11 +131,11 @@ Response ApiService::dispatch(const Request& request, std::vector<std::string>& 
     return res;
   }
   RequestContext ctx{request, match.params, std::move(target->query), std::move(*account), *accept,
-                     {}};
+                     {},      body_file};
   auto reply = (*match.handler)(ctx);
   for (auto& w : ctx.warnings) warnings.push_back(std::move(w));
   if (!reply) return error_response(request, reply.error());
-  auto res = make_response(request, reply->status, reply->body.dump());
+  auto res = make_response(request, reply->status, reply->body.is_null() ? "" : reply->body.dump());
   for (const auto& [name, value] : reply->headers) res.set(name, value);
   return res;
 }

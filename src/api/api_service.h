@@ -8,18 +8,21 @@
 #include "api/resources.h"
 #include "api/routing.h"
 #include "api/settings.h"
+#include "store/blob_store.h"
 #include "store/store.h"
 
 namespace slipway::api {
 
 class ApiService {
  public:
-  ApiService(store::Store& store, ApiSettings settings);
+  ApiService(store::Store& store, store::BlobStore& blobs, ApiSettings settings);
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 
   // Never throws: every failure becomes a Heroku-shaped error response.
-  Response handle(const Request& request);
+  Response handle(const Request& request, const std::optional<std::filesystem::path>& body_file);
+  // Where to stream a request's body (uploads), for HttpsServer::UploadTarget.
+  std::optional<std::filesystem::path> upload_target(const Request& header) const;
 
   const ApiSettings& settings() const { return settings_; }
   // Called once the listener is bound (port 0 picks the port), before serving starts.
@@ -29,9 +32,11 @@ class ApiService {
   }
 
  private:
-  Response dispatch(const Request& request, std::vector<std::string>& warnings);
+  Response dispatch(const Request& request, const std::optional<std::filesystem::path>& body_file,
+                    std::vector<std::string>& warnings);
 
   store::Store& store_;
+  store::BlobStore& blobs_;
   ApiSettings settings_;
   ApiDeps deps_;
   Routes routes_;

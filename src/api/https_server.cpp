@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
+#include <limits>
 
 #include "api/errors.h"
 
@@ -46,7 +47,28 @@ asio::awaitable<void> drain_unread_body(Stream& stream, const ServerLimits& limi
   }
 }
 
+Response body_too_large(std::uint64_t limit) {
+  return protocol_error(http::status::payload_too_large, ErrorCode::kPayloadTooLarge,
+                        "The request body is larger than " + std::to_string(limit) + " bytes.");
+}
+
+Response refused(const beast::error_code& ec, std::uint64_t body_limit) {
+  if (ec == http::error::body_limit) return body_too_large(body_limit);
+  if (ec == http::error::header_limit) {
+    return protocol_error(http::status::request_header_fields_too_large, ErrorCode::kBadRequest,
+                          "The request headers are too large.");
+  }
+  return protocol_error(http::status::bad_request, ErrorCode::kBadRequest,
+                        "Malformed HTTP request: " + ec.message());
+}
+
+bool is_disconnect(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == beast::error::timeout ||
+         ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+}
+
 asio::awaitable<void> serve_connection(Stream stream, const HttpsServer::Handler& handler,
+                                       const HttpsServer::UploadTarget& upload_target,
                                        const ServerLimits& limits) {
   beast::error_code ec;
   auto& tcp_layer = beast::get_lowest_layer(stream);
@@ -56,38 +78,61 @@ asio::awaitable<void> serve_connection(Stream stream, const HttpsServer::Handler
   if (ec) co_return;
   beast::flat_buffer buffer;
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    parser.body_limit(limits.max_body_bytes);
+    // The header first; then the body goes to memory (small API bodies) or, for uploads, to a
+    // file the upload route names, so large archives never sit in memory.
+    http::request_parser<http::empty_body> header_parser;
+    header_parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    // No limit yet (boost::none trips a Beast 1.74 comparison bug); the body parser sets it.
+    header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     tcp_layer.expires_after(limits.idle_timeout);
-    co_await http::async_read_header(stream, buffer, parser,
+    co_await http::async_read_header(stream, buffer, header_parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
+    if (is_disconnect(ec)) break;
+    Request request;
+    std::optional<std::filesystem::path> body_file;
+    std::uint64_t body_limit = limits.max_body_bytes;
     if (!ec) {
-      tcp_layer.expires_after(limits.request_timeout);
-      co_await http::async_read(stream, buffer, parser,
-                                asio::redirect_error(asio::use_awaitable, ec));
+      const Request header_view{header_parser.get().base()};
+      body_file = upload_target ? upload_target(header_view) : std::nullopt;
+      tcp_layer.expires_after(limits.upload_timeout);
+      if (body_file) {
+        body_limit = limits.max_upload_bytes;
+        http::request_parser<http::file_body> parser{std::move(header_parser)};
+        parser.body_limit(body_limit);
+        parser.get().body().open(body_file->c_str(), beast::file_mode::write, ec);
+        if (!ec && parser.content_length() && *parser.content_length() > body_limit) {
+          ec = http::error::body_limit;
+        }
+        if (!ec) {
+          co_await http::async_read(stream, buffer, parser,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+        }
+        parser.get().body().close();
+        request = Request{std::move(parser.get().base())};
+      } else {
+        http::request_parser<http::string_body> parser{std::move(header_parser)};
+        parser.body_limit(body_limit);
+        if (parser.content_length() && *parser.content_length() > body_limit) {
+          ec = http::error::body_limit;
+        } else {
+          co_await http::async_read(stream, buffer, parser,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+        }
+        request = parser.release();
+      }
     }
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::ssl::error::stream_truncated) {
-      break;
-    }
+    if (is_disconnect(ec)) break;
+    std::error_code ignored;
     if (ec) {
-      Response res =
-          ec == http::error::body_limit
-              ? protocol_error(http::status::payload_too_large, ErrorCode::kPayloadTooLarge,
-                               "The request body is larger than " +
-                                   std::to_string(limits.max_body_bytes) + " bytes.")
-          : ec == http::error::header_limit
-              ? protocol_error(http::status::request_header_fields_too_large,
-                               ErrorCode::kBadRequest, "The request headers are too large.")
-              : protocol_error(http::status::bad_request, ErrorCode::kBadRequest,
-                               "Malformed HTTP request: " + ec.message());
+      if (body_file) std::filesystem::remove(*body_file, ignored);
+      Response res = refused(ec, body_limit);
       tcp_layer.expires_after(limits.request_timeout);
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) co_await drain_unread_body(stream, limits);
       break;
     }
-    Response res = handler(parser.get());
+    Response res = handler(request, body_file);
+    if (body_file) std::filesystem::remove(*body_file, ignored);
     const bool keep_alive = res.keep_alive();
     tcp_layer.expires_after(limits.request_timeout);
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
@@ -98,7 +143,9 @@ asio::awaitable<void> serve_connection(Stream stream, const HttpsServer::Handler
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& tls,
-                                  const HttpsServer::Handler& handler, const ServerLimits& limits) {
+                                  const HttpsServer::Handler& handler,
+                                  const HttpsServer::UploadTarget& upload_target,
+                                  const ServerLimits& limits) {
   auto& io = static_cast<asio::io_context&>(acceptor.get_executor().context());
   for (;;) {
     beast::error_code ec;
@@ -107,17 +154,18 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& t
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) continue;
     auto executor = socket.get_executor();
-    asio::co_spawn(
-        executor,
-        serve_connection(Stream(beast::tcp_stream(std::move(socket)), tls), handler, limits),
-        asio::detached);
+    asio::co_spawn(executor,
+                   serve_connection(Stream(beast::tcp_stream(std::move(socket)), tls), handler,
+                                    upload_target, limits),
+                   asio::detached);
   }
 }
 
 }  // namespace
 
-HttpsServer::HttpsServer(Handler handler, ServerLimits limits)
+HttpsServer::HttpsServer(Handler handler, UploadTarget upload_target, ServerLimits limits)
     : handler_(std::move(handler)),
+      upload_target_(std::move(upload_target)),
       limits_(limits),
       tls_(asio::ssl::context::tls_server),
       acceptor_(io_) {
@@ -153,7 +201,8 @@ Result<tcp::endpoint> HttpsServer::listen(const std::string& host, unsigned shor
 }
 
 void HttpsServer::start(std::size_t threads) {
-  asio::co_spawn(io_, accept_loop(acceptor_, tls_, handler_, limits_), asio::detached);
+  asio::co_spawn(io_, accept_loop(acceptor_, tls_, handler_, upload_target_, limits_),
+                 asio::detached);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,11 +20,14 @@
 namespace slipway::api {
 
 struct ServerLimits {
-  std::size_t max_header_bytes = std::size_t{64} * 1024;  // the CLI's Request-Id list alone reaches ~7 kB
+  std::size_t max_header_bytes =
+      std::size_t{64} * 1024;  // the CLI's Request-Id list alone reaches ~7 kB
   std::size_t max_body_bytes = std::size_t{1024} * 1024;
+  std::uint64_t max_upload_bytes = std::uint64_t{1024} * 1024 * 1024;  // slug and source archives
   std::chrono::seconds handshake_timeout{15};
   std::chrono::seconds idle_timeout{75};
   std::chrono::seconds request_timeout{60};
+  std::chrono::seconds upload_timeout{600};
 };
 
 struct TlsFiles {
@@ -33,9 +37,15 @@ struct TlsFiles {
 
 class HttpsServer {
  public:
-  using Handler = std::function<Response(const Request&)>;
+  // `body_file` is set when the request's body was streamed to a file (see UploadTarget); the
+  // server removes that file once the handler returns.
+  using Handler = std::function<Response(const Request&,
+                                         const std::optional<std::filesystem::path>& body_file)>;
+  // Given a request's header, the file to stream its body into, or nullopt to read it into
+  // memory (up to max_body_bytes).
+  using UploadTarget = std::function<std::optional<std::filesystem::path>(const Request& header)>;
 
-  HttpsServer(Handler handler, ServerLimits limits);
+  HttpsServer(Handler handler, UploadTarget upload_target, ServerLimits limits);
   ~HttpsServer();
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;
@@ -49,6 +59,7 @@ class HttpsServer {
 
  private:
   Handler handler_;
+  UploadTarget upload_target_;
   ServerLimits limits_;
   // Declared before io_ so connections (which hold TLS state) are torn down while it exists.
   boost::asio::ssl::context tls_;

@@ -1,6 +1,7 @@
 // Releases: the list (Range by version, either order), one release, and its config vars.
 #include "api/app_access.h"
 #include "api/list_reply.h"
+#include "api/request_bodies.h"
 #include "api/resources.h"
 #include "api/views.h"
 
@@ -45,11 +46,50 @@ Result<Reply> release_config(const ApiDeps& deps, RequestContext& ctx) {
   return Reply{http::status::ok, nlohmann::json(release->config), {}};
 }
 
+// POST /apps/{app}/releases: {"slug": id} deploys a slug; {"release": id} rolls back (a new
+// release with that release's slug and config, which also become the app's config vars).
+Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
+  auto app = load_app(deps.store, ctx);
+  if (!app) return app.error();
+  auto body = parse_release_create(ctx.request.body());
+  if (!body) return body.error();
+  if (body->slug) {
+    auto slug = deps.store.find_slug(app->id, *body->slug);
+    if (!slug) return slug.error();
+    const std::string description =
+        body->description.value_or("Deploy " + slug->commit.value_or(slug->id).substr(0, 8));
+    auto release = deps.store.release_slug(app->id, ctx.account, slug->id, description);
+    if (!release) return release.error();
+    return Reply{http::status::created, release_json(*release, *app), {}};
+  }
+  std::string_view ref = *body->release;
+  if (!ref.empty() && ref.front() == 'v') ref.remove_prefix(1);
+  auto target = deps.store.find_release(app->id, ref);
+  if (!target) return target.error();
+  if (!target->slug_id) {
+    auto releases = deps.store.list_releases(app->id);
+    if (!releases) return releases.error();
+    for (const auto& r : *releases) {
+      if (r.current && r.slug_id) {
+        return make_error(ErrorCode::kInvalidParams,
+                          "v" + std::to_string(target->version) +
+                              " was made before the app's first deploy and has no slug; roll "
+                              "back to a release that has one.");
+      }
+    }
+  }
+  auto release = deps.store.rollback(app->id, ctx.account, *target);
+  if (!release) return release.error();
+  return Reply{http::status::created, release_json(*release, *app), {}};
+}
+
 }  // namespace
 
 void register_release_routes(Routes& routes, const ApiDeps& deps) {
   routes.add(http::verb::get, "/apps/{app}/releases",
              [&deps](RequestContext& ctx) { return list_releases(deps, ctx); });
+  routes.add(http::verb::post, "/apps/{app}/releases",
+             [&deps](RequestContext& ctx) { return create_release(deps, ctx); });
   routes.add(http::verb::get, "/apps/{app}/releases/{release}",
              [&deps](RequestContext& ctx) { return release_info(deps, ctx); });
   routes.add(http::verb::get, "/apps/{app}/releases/{release}/config-vars",

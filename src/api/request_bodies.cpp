@@ -99,4 +99,64 @@ Result<store::ConfigChanges> parse_config_patch(std::string_view body) {
   return changes;
 }
 
+Status validate_process_type(std::string_view type) {
+  bool valid = !type.empty() && type.size() <= 30;
+  for (const char c : type) {
+    valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_');
+  }
+  if (!valid) {
+    return make_error(ErrorCode::kInvalidParams,
+                      "Invalid process type `" + std::string(type.substr(0, 64)) +
+                          "`: use 1 to 30 letters, digits, `-` and `_`.");
+  }
+  return {};
+}
+
+Result<SlugCreateBody> parse_slug_create(std::string_view body) {
+  auto object = parse_object(body);
+  if (!object) return object.error();
+  SlugCreateBody out;
+  const auto types = object->find("process_types");
+  if (types == object->end() || !types->is_object()) {
+    return wrong_type("process_types", "an object of process type to command");
+  }
+  for (const auto& [type, command] : types->items()) {
+    if (auto valid = validate_process_type(type); !valid) return valid.error();
+    if (!command.is_string() || command.get<std::string>().empty()) {
+      return wrong_type("process_types." + type, "a non-empty command string");
+    }
+    out.process_types.emplace(type, command.get<std::string>());
+  }
+  for (const auto& [field, target] :
+       {std::pair{"commit", &out.commit},
+        {"commit_description", &out.commit_description},
+        {"buildpack_provided_description", &out.buildpack_provided_description},
+        {"stack", &out.stack}}) {
+    auto value = optional_string(*object, field);
+    if (!value) return value.error();
+    *target = std::move(*value);
+  }
+  return out;
+}
+
+Result<ReleaseCreateBody> parse_release_create(std::string_view body) {
+  auto object = parse_object(body);
+  if (!object) return object.error();
+  ReleaseCreateBody out;
+  for (const auto& [field, target] : {std::pair{"slug", &out.slug},
+                                      {"release", &out.release},
+                                      {"description", &out.description}}) {
+    auto value = optional_string(*object, field);
+    if (!value) return value.error();
+    *target = std::move(*value);
+  }
+  if (out.slug.has_value() == out.release.has_value()) {
+    return make_error(ErrorCode::kInvalidParams,
+                      "Pass exactly one of `slug` (to deploy a slug) and `release` (to roll back "
+                      "to a release).");
+  }
+  return out;
+}
+
 }  // namespace slipway::api

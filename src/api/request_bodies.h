@@ -2,6 +2,7 @@
 // before anything is changed, so a bad body is refused whole.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,7 +12,8 @@
 
 namespace slipway::api {
 
-constexpr std::size_t kMaxConfigBytes = std::size_t{32} * 1024;  // Heroku's limit on an app's whole config
+constexpr std::size_t kMaxConfigBytes =
+    std::size_t{32} * 1024;  // Heroku's limit on an app's whole config
 
 struct AppCreateBody {
   std::optional<std::string> name;
@@ -24,6 +26,21 @@ struct AppUpdateBody {
   std::optional<bool> maintenance;
 };
 
+struct SlugCreateBody {
+  std::map<std::string, std::string> process_types;
+  std::optional<std::string> commit;
+  std::optional<std::string> commit_description;
+  std::optional<std::string> buildpack_provided_description;
+  std::optional<std::string> stack;
+};
+
+// POST /apps/{app}/releases: exactly one of `slug` (deploy) and `release` (roll back).
+struct ReleaseCreateBody {
+  std::optional<std::string> slug;
+  std::optional<std::string> release;
+  std::optional<std::string> description;
+};
+
 // An absent or empty body is an empty object for these endpoints.
 Result<AppCreateBody> parse_app_create(std::string_view body);
 Result<AppUpdateBody> parse_app_update(std::string_view body);
@@ -31,5 +48,10 @@ Result<AppUpdateBody> parse_app_update(std::string_view body);
 Result<store::ConfigChanges> parse_config_patch(std::string_view body);
 
 Status validate_config_key(std::string_view key);
+// Process type names: 1–30 letters, digits, `-` and `_` ("web", "worker", "clock-2").
+Status validate_process_type(std::string_view type);
+
+Result<SlugCreateBody> parse_slug_create(std::string_view body);
+Result<ReleaseCreateBody> parse_release_create(std::string_view body);
 
 }  // namespace slipway::api

@@ -3,12 +3,14 @@
 
 #include "api/routing.h"
 #include "api/settings.h"
+#include "store/blob_store.h"
 #include "store/store.h"
 
 namespace slipway::api {
 
 struct ApiDeps {
   store::Store& store;
+  store::BlobStore& blobs;
   const ApiSettings& settings;
 };
 
@@ -20,5 +22,7 @@ void register_collaborator_routes(Routes& routes, const ApiDeps& deps);
 void register_pipeline_coupling_routes(Routes& routes, const ApiDeps& deps);
 void register_addon_routes(Routes& routes, const ApiDeps& deps);
 void register_dyno_routes(Routes& routes, const ApiDeps& deps);
+void register_slug_routes(Routes& routes, const ApiDeps& deps);
+void register_formation_routes(Routes& routes, const ApiDeps& deps);
 
 }  // namespace slipway::api

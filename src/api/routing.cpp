@@ -78,7 +78,11 @@ std::optional<Target> parse_target(std::string_view target) {
 }
 
 void Routes::add(http::verb method, std::string_view pattern, Handler handler) {
-  routes_.push_back(Route{method, split_pattern(pattern), std::move(handler)});
+  routes_.push_back(Route{method, split_pattern(pattern), std::move(handler), true});
+}
+
+void Routes::add_capability(http::verb method, std::string_view pattern, Handler handler) {
+  routes_.push_back(Route{method, split_pattern(pattern), std::move(handler), false});
 }
 
 Routes::Match Routes::match(http::verb method, const std::vector<std::string>& segments) const {
@@ -99,6 +103,7 @@ Routes::Match Routes::match(http::verb method, const std::vector<std::string>& s
     result.path_known = true;
     if (route.method == method) {
       result.handler = &route.handler;
+      result.requires_auth = route.requires_auth;
       result.params = std::move(params);
       return result;
     }

@@ -1,6 +1,7 @@
 // Request context, handler signature, and method+path routing with {param} segments.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -24,6 +25,8 @@ struct RequestContext {
   store::Account account;
   AcceptedVersion accept;
   std::vector<std::string> warnings;  // sent as X-Heroku-Warning headers
+  // The body streamed to a file (uploads only); see HttpsServer::UploadTarget.
+  std::optional<std::filesystem::path> body_file;
 
   const std::string& param(std::string_view name) const { return params.find(name)->second; }
   std::string header(http::field field) const { return std::string(request[field]); }
@@ -31,7 +34,7 @@ struct RequestContext {
 
 struct Reply {
   http::status status = http::status::ok;
-  nlohmann::json body;
+  nlohmann::json body;  // null: an empty body
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
@@ -41,10 +44,13 @@ class Routes {
  public:
   // `pattern` is like "/apps/{app}/releases/{release}".
   void add(http::verb method, std::string_view pattern, Handler handler);
+  // A route that needs no credentials: its URL is itself the capability (it embeds a secret).
+  void add_capability(http::verb method, std::string_view pattern, Handler handler);
 
   struct Match {
     const Handler* handler = nullptr;  // null: no route for this method (see path_known)
     bool path_known = false;           // some route has this path, with another method
+    bool requires_auth = true;
     std::map<std::string, std::string, std::less<>> params;
   };
   Match match(http::verb method, const std::vector<std::string>& segments) const;
@@ -54,6 +60,7 @@ class Routes {
     http::verb method;
     std::vector<std::string> segments;
     Handler handler;
+    bool requires_auth = true;
   };
   std::vector<Route> routes_;
 };

@@ -105,4 +105,20 @@ json owner_collaborator_json(const store::App& app) {
           {"updated_at", app.updated_at}};
 }
 
+json slug_json(const store::Slug& s, const std::optional<std::string>& upload_url) {
+  json blob = upload_url ? json{{"method", "put"}, {"url", *upload_url}}
+                         : json{{"method", "get"}, {"url", nullptr}};
+  return {{"id", s.id},
+          {"blob", blob},
+          {"buildpack_provided_description", nullable(s.buildpack_provided_description)},
+          {"checksum", s.blob_sha256 ? json("SHA256:" + *s.blob_sha256) : json(nullptr)},
+          {"commit", nullable(s.commit)},
+          {"commit_description", nullable(s.commit_description)},
+          {"process_types", s.process_types},
+          {"size", s.size ? json(*s.size) : json(nullptr)},
+          {"stack", named("stack", s.stack)},
+          {"created_at", s.created_at},
+          {"updated_at", s.updated_at}};
+}
+
 }  // namespace slipway::api

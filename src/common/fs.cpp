@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <system_error>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 namespace slipway {
 
@@ -24,7 +24,9 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
   const std::string tmp = path.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
-    return make_error(ErrorCode::kInternal, "cannot create " + tmp + ": " + std::error_code(errno, std::generic_category()).message());
+    return make_error(
+        ErrorCode::kInternal,
+        "cannot create " + tmp + ": " + std::error_code(errno, std::generic_category()).message());
   }
   ::fchmod(fd, mode);  // O_CREAT's mode is masked by the umask; secrets must not be.
   std::size_t written = 0;
@@ -33,7 +35,9 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ::close(fd);
-      return make_error(ErrorCode::kInternal, "cannot write " + tmp + ": " + std::error_code(errno, std::generic_category()).message());
+      return make_error(
+          ErrorCode::kInternal,
+          "cannot write " + tmp + ": " + std::error_code(errno, std::generic_category()).message());
     }
     written += static_cast<std::size_t>(n);
   }

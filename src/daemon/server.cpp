@@ -13,6 +13,7 @@
 #include "daemon/bootstrap.h"
 #include "daemon/instructions.h"
 #include "daemon/tls_material.h"
+#include "store/blob_store.h"
 #include "store/store.h"
 
 namespace slipway::daemon {
@@ -90,9 +91,14 @@ int run_server(const ServerOptions& options) {
   api::ApiSettings settings;
   settings.apps_domain = options.domain;
   settings.router_port = router_addr->port;
-  api::ApiService api_service(**store, settings);
-  api::HttpsServer server([&api_service](const api::Request& r) { return api_service.handle(r); },
-                          api::ServerLimits{});
+  store::BlobStore blobs(data_dir / "blobs");
+  api::ApiService api_service(**store, blobs, settings);
+  api::HttpsServer server(
+      [&api_service](const api::Request& r, const std::optional<fs::path>& body_file) {
+        return api_service.handle(r, body_file);
+      },
+      [&api_service](const api::Request& header) { return api_service.upload_target(header); },
+      api::ServerLimits{});
   if (auto s = server.load_tls({tls->server_chain, tls->server_key}); !s) {
     return fail(s.error().message);
   }

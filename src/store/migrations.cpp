@@ -54,6 +54,34 @@ CREATE TABLE releases (
   UNIQUE (app_id, version)
 );
 )sql"},
+      {2, R"sql(
+-- A slug is created first (process types, metadata), its archive uploaded afterwards.
+CREATE TABLE slugs (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  process_types_json TEXT NOT NULL,
+  commit_sha TEXT,
+  commit_description TEXT,
+  buildpack_provided_description TEXT,
+  stack TEXT NOT NULL,
+  upload_secret_sha256 TEXT NOT NULL,
+  blob_sha256 TEXT,
+  size INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+-- Desired process counts; a type not (yet) in the current slug is remembered, not refused.
+CREATE TABLE formation (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  quantity INTEGER NOT NULL,
+  size TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (app_id, type)
+);
+)sql"},
   };
   return kMigrations;
 }

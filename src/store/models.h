@@ -60,6 +60,46 @@ struct Release {
   bool current = false;
 };
 
+struct Slug {
+  std::string id;
+  std::string app_id;
+  std::map<std::string, std::string> process_types;
+  std::optional<std::string> commit;
+  std::optional<std::string> commit_description;
+  std::optional<std::string> buildpack_provided_description;
+  std::string stack;
+  std::optional<std::string> blob_sha256;  // set once the archive is uploaded and checked
+  std::optional<std::int64_t> size;
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct NewSlug {
+  std::map<std::string, std::string> process_types;
+  std::optional<std::string> commit;
+  std::optional<std::string> commit_description;
+  std::optional<std::string> buildpack_provided_description;
+  std::string stack;
+};
+
+struct FormationEntry {
+  std::string id;
+  std::string app_id;
+  std::string type;
+  std::int64_t quantity = 0;
+  std::string size;
+  std::string created_at;
+  std::string updated_at;
+};
+
+// One requested formation change; unset fields stay as they are.
+struct FormationUpdate {
+  std::string type;
+  std::optional<std::int64_t> quantity;  // absolute
+  std::optional<std::int64_t> delta;     // relative ("+1", "-1")
+  std::optional<std::string> size;       // canonical size name
+};
+
 struct ConfigChangeOutcome {
   ConfigVars config;
   Release release;

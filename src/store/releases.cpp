@@ -43,12 +43,22 @@ bool is_version_number(std::string_view ref) {
 }  // namespace
 
 Release Store::insert_release(const std::string& app_id, const Account& user,
-                              const std::string& description, const ConfigVars& config) {
+                              const std::string& description, const ConfigVars& config,
+                              const std::optional<std::string>& slug_id) {
   std::int64_t version = 1;
+  std::optional<std::string> slug = slug_id;
   {
-    auto q = db_->prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM releases WHERE app_id = ?");
+    // A release that does not name a slug keeps running the current release's.
+    auto q = db_->prepare(
+        "SELECT COALESCE(MAX(version), 0) + 1,"
+        " (SELECT slug_id FROM releases WHERE app_id = ?1 AND status = 'succeeded'"
+        "  ORDER BY version DESC LIMIT 1)"
+        " FROM releases WHERE app_id = ?1");
     q.bind(1, app_id);
-    if (q.step()) version = q.integer(0);
+    if (q.step()) {
+      version = q.integer(0);
+      if (!slug) slug = q.optional_text(1);
+    }
   }
   const std::string now = now_iso8601();
   Release r;
@@ -60,12 +70,13 @@ Release Store::insert_release(const std::string& app_id, const Account& user,
   r.user_id = user.id;
   r.user_email = user.email;
   r.config = config;
+  r.slug_id = slug;
   r.created_at = now;
   r.updated_at = now;
   r.current = true;
   db_->prepare(
          "INSERT INTO releases(id, app_id, version, description, status, user_id, config_json,"
-         " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)")
+         " slug_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
       .bind(1, r.id)
       .bind(2, app_id)
       .bind(3, version)
@@ -73,8 +84,9 @@ Release Store::insert_release(const std::string& app_id, const Account& user,
       .bind(5, r.status)
       .bind(6, user.id)
       .bind(7, nlohmann::json(config).dump())
-      .bind(8, now)
+      .bind(8, slug)
       .bind(9, now)
+      .bind(10, now)
       .run();
   db_->prepare("UPDATE apps SET released_at = ?, updated_at = ? WHERE id = ?")
       .bind(1, now)
@@ -107,6 +119,74 @@ Result<Release> Store::find_release(const std::string& app_id, std::string_view 
     }
     if (!q.step()) return make_error(ErrorCode::kNotFound, "Couldn't find that release.");
     return read_release(q);
+  });
+}
+
+Result<Release> Store::release_slug(const std::string& app_id, const Account& user,
+                                    const std::string& slug_id, const std::string& description) {
+  return guarded<Release>([&](Database& db) -> Result<Release> {
+    Transaction tx(db);
+    std::map<std::string, std::string> process_types;
+    {
+      auto q = db.prepare(
+          "SELECT blob_sha256 IS NOT NULL, process_types_json FROM slugs WHERE id = ? AND app_id = "
+          "?");
+      q.bind(1, slug_id).bind(2, app_id);
+      if (!q.step()) return make_error(ErrorCode::kNotFound, "Couldn't find that slug.");
+      if (q.integer(0) == 0) {
+        return make_error(
+            ErrorCode::kInvalidParams,
+            "Slug " + slug_id + " has no archive yet: upload it to its blob URL first.");
+      }
+      process_types = nlohmann::json::parse(q.text(1)).get<std::map<std::string, std::string>>();
+    }
+    bool first_slug = false;
+    {
+      auto q = db.prepare("SELECT COUNT(*) FROM releases WHERE app_id = ? AND slug_id IS NOT NULL");
+      q.bind(1, app_id);
+      first_slug = q.step() && q.integer(0) == 0;
+    }
+    ConfigVars config;
+    {
+      auto q = db.prepare("SELECT key, value FROM config_vars WHERE app_id = ?");
+      q.bind(1, app_id);
+      while (q.step()) config.emplace(q.text(0), q.text(1));
+    }
+    Release release = insert_release(app_id, user, description, config, slug_id);
+    if (first_slug && process_types.count("web") != 0) {
+      // Heroku scales web to one dyno on the first deploy that has a web process type, unless
+      // a quantity was already asked for.
+      const std::string now = now_iso8601();
+      db.prepare(
+            "INSERT INTO formation(id, app_id, type, quantity, size, created_at, updated_at)"
+            " VALUES (?,?,'web',1,'Basic',?,?) ON CONFLICT(app_id, type) DO NOTHING")
+          .bind(1, new_uuid())
+          .bind(2, app_id)
+          .bind(3, now)
+          .bind(4, now)
+          .run();
+    }
+    tx.commit();
+    return release;
+  });
+}
+
+Result<Release> Store::rollback(const std::string& app_id, const Account& user,
+                                const Release& target) {
+  return guarded<Release>([&](Database& db) -> Result<Release> {
+    Transaction tx(db);
+    db.prepare("DELETE FROM config_vars WHERE app_id = ?").bind(1, app_id).run();
+    for (const auto& [key, value] : target.config) {
+      db.prepare("INSERT INTO config_vars(app_id, key, value) VALUES (?,?,?)")
+          .bind(1, app_id)
+          .bind(2, key)
+          .bind(3, value)
+          .run();
+    }
+    Release release = insert_release(app_id, user, "Rollback to v" + std::to_string(target.version),
+                                     target.config, target.slug_id);
+    tx.commit();
+    return release;
   });
 }
 

@@ -49,6 +49,34 @@ class Store {
   // `ref` is a version number ("12") or a release id.
   Result<Release> find_release(const std::string& app_id, std::string_view ref);
 
+  // --- slugs (slugs.cpp)
+  // Creates the slug record; `upload_secret_sha256` guards its one-time upload URL.
+  Result<Slug> create_slug(const std::string& app_id, const NewSlug& slug,
+                           const std::string& upload_secret_sha256);
+  Result<Slug> find_slug(const std::string& app_id, const std::string& slug_id);
+  // The slug, if `secret_sha256` matches its upload secret (compared in constant time).
+  Result<Slug> find_slug_for_upload(const std::string& slug_id, const std::string& secret_sha256);
+  // The slug the app's current release runs, if it has one.
+  Result<std::optional<Slug>> current_slug(const std::string& app_id);
+  Result<Slug> attach_slug_blob(const std::string& slug_id, const std::string& blob_sha256,
+                                std::int64_t size);
+
+  // --- releases that change what runs (releases.cpp)
+  // A new release running `slug_id` with the app's current config. The first release of an app
+  // whose slug has a `web` type also scales web to 1, as on Heroku.
+  Result<Release> release_slug(const std::string& app_id, const Account& user,
+                               const std::string& slug_id, const std::string& description);
+  // A new release with the slug and config of `target`; the app's config vars become that config.
+  Result<Release> rollback(const std::string& app_id, const Account& user, const Release& target);
+
+  // --- formation (formation.cpp)
+  Result<std::vector<FormationEntry>> formation(const std::string& app_id);
+  // Applies all updates or none. Quantities are clamped at 0 from below; kInvalidParams above
+  // `max_quantity`.
+  Result<std::vector<FormationEntry>> update_formation(const std::string& app_id,
+                                                       const std::vector<FormationUpdate>& updates,
+                                                       std::int64_t max_quantity);
+
   // PRAGMA integrity_check: "ok" or SQLite's report.
   Result<std::string> integrity_check();
 
@@ -69,7 +97,8 @@ class Store {
   static void log_store_failure(const SqlError& e);
 
   Release insert_release(const std::string& app_id, const Account& user,
-                         const std::string& description, const ConfigVars& config);
+                         const std::string& description, const ConfigVars& config,
+                         const std::optional<std::string>& slug_id = std::nullopt);
 
   std::mutex mutex_;
   std::unique_ptr<Database> db_;
