@@ -39,11 +39,12 @@ std::string choose_request_id(std::string_view header) {
   return std::string(first);
 }
 
-ApiService::ApiService(store::Store& store, store::BlobStore& blobs, ApiSettings settings)
+ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
+                       ApiSettings settings)
     : store_(store),
       blobs_(blobs),
       settings_(std::move(settings)),
-      deps_{store_, blobs_, settings_} {
+      deps_{store_, blobs_, runtime, settings_} {
   register_account_routes(routes_, deps_);
   register_app_routes(routes_, deps_);
   register_config_var_routes(routes_, deps_);

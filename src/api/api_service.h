@@ -15,7 +15,8 @@ namespace slipway::api {
 
 class ApiService {
  public:
-  ApiService(store::Store& store, store::BlobStore& blobs, ApiSettings settings);
+  ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
+             ApiSettings settings);
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 

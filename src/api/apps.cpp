@@ -83,6 +83,7 @@ Result<Reply> update_app(const ApiDeps& deps, RequestContext& ctx) {
   update.maintenance = body->maintenance;
   auto updated = deps.store.update_app(app->id, update);
   if (!updated) return taken_as_invalid(updated.error());
+  deps.runtime.app_changed(app->id);  // maintenance and the routed name
   return Reply{http::status::ok, app_json(*updated, deps.settings), {}};
 }
 
@@ -90,6 +91,7 @@ Result<Reply> destroy_app(const ApiDeps& deps, RequestContext& ctx) {
   auto app = load_app(deps.store, ctx);
   if (!app) return app.error();
   if (auto deleted = deps.store.delete_app(app->id); !deleted) return deleted.error();
+  deps.runtime.app_destroyed(app->id);
   return Reply{http::status::ok, app_json(*app, deps.settings), {}};
 }
 

@@ -23,6 +23,7 @@ Result<Reply> patch_config(const ApiDeps& deps, RequestContext& ctx) {
   if (changes->empty()) return get_config(deps, ctx);
   auto outcome = deps.store.change_config(app->id, ctx.account, *changes, kMaxConfigBytes);
   if (!outcome) return outcome.error();
+  deps.runtime.app_changed(app->id);  // the new release replaces the dynos
   // The CLI prints what it set from this body, so it must be the whole resulting config.
   return Reply{http::status::ok, nlohmann::json(outcome->config), {}};
 }

@@ -59,6 +59,7 @@ Result<Reply> apply(const ApiDeps& deps, RequestContext& ctx, const store::App& 
   }
   auto updated = deps.store.update_formation(app.id, updates, kMaxDynosPerType);
   if (!updated) return updated.error();
+  deps.runtime.app_changed(app.id);
   auto list = formation_list(deps, app);
   if (!list) return list.error();
   return Reply{http::status::ok, *list, {}};

@@ -60,6 +60,7 @@ Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
         body->description.value_or("Deploy " + slug->commit.value_or(slug->id).substr(0, 8));
     auto release = deps.store.release_slug(app->id, ctx.account, slug->id, description);
     if (!release) return release.error();
+    deps.runtime.app_changed(app->id);
     return Reply{http::status::created, release_json(*release, *app), {}};
   }
   std::string_view ref = *body->release;
@@ -80,6 +81,7 @@ Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
   }
   auto release = deps.store.rollback(app->id, ctx.account, *target);
   if (!release) return release.error();
+  deps.runtime.app_changed(app->id);
   return Reply{http::status::created, release_json(*release, *app), {}};
 }
 

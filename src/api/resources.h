@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/routing.h"
+#include "api/runtime_control.h"
 #include "api/settings.h"
 #include "store/blob_store.h"
 #include "store/store.h"
@@ -11,6 +12,7 @@ namespace slipway::api {
 struct ApiDeps {
   store::Store& store;
   store::BlobStore& blobs;
+  RuntimeControl& runtime;
   const ApiSettings& settings;
 };
 

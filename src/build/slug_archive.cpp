@@ -154,10 +154,11 @@ Status unpack_slug_archive(const fs::path& archive_path, const fs::path& destina
   Reader a = new_reader();
   std::unique_ptr<archive, decltype(&archive_write_free)> disk(archive_write_disk_new(),
                                                                &archive_write_free);
-  // Defence in depth: libarchive's own checks on top of check_slug_archive's.
-  archive_write_disk_set_options(
-      disk.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+  // Defence in depth: libarchive's own checks on top of check_slug_archive's. (Entry paths are
+  // rewritten to absolute paths under `partial` below, so NOABSOLUTEPATHS cannot be used.)
+  archive_write_disk_set_options(disk.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+                                                 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                                 ARCHIVE_EXTRACT_SECURE_SYMLINKS);
   Status result;
   if (archive_read_open_filename(a.get(), archive_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
     result = refuse("cannot reopen the archive");

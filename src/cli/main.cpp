@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/server.h"
+#include "router/router_main.h"
+#include "runtime/agent.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Slipway: run web apps the Heroku way on machines you own."};
@@ -29,8 +31,53 @@ int main(int argc, char** argv) {
   server->add_option("--admin-email", options.admin_email, "Email of the admin account")
       ->envname("SLIPWAY_ADMIN_EMAIL")
       ->capture_default_str();
+  int stop_grace_seconds = 30;
+  server
+      ->add_option("--stop-grace", stop_grace_seconds,
+                   "Seconds a dyno gets between SIGTERM and SIGKILL when stopped")
+      ->envname("SLIPWAY_STOP_GRACE")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+
+  slipway::runtime::AgentOptions agent_options;
+  auto* agent = app.add_subcommand(
+      "agent", "Run the runtime agent (started by `slipway server`; not usually run by hand).");
+  agent->add_option("--data-dir", agent_options.data_dir, "The server's data dir")
+      ->envname("SLIPWAY_DATA_DIR")
+      ->required();
+  int boot_timeout_seconds = 60;
+  agent
+      ->add_option("--boot-timeout", boot_timeout_seconds,
+                   "Seconds a web dyno has to bind $PORT (then R10)")
+      ->envname("SLIPWAY_BOOT_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  agent->add_option("--stop-grace", stop_grace_seconds, "Seconds between SIGTERM and SIGKILL")
+      ->envname("SLIPWAY_STOP_GRACE")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+
+  slipway::router::RouterOptions router_options;
+  auto* router = app.add_subcommand(
+      "router", "Run the router (started by `slipway server`; not usually run by hand).");
+  router->add_option("--data-dir", router_options.data_dir, "The server's data dir")
+      ->envname("SLIPWAY_DATA_DIR")
+      ->required();
+  router->add_option("--listen", router_options.listen, "HOST:PORT to serve apps on")
+      ->envname("SLIPWAY_ROUTER_LISTEN")
+      ->capture_default_str();
+  router->add_option("--domain", router_options.domain, "Apps are served at <app>.<domain>")
+      ->envname("SLIPWAY_DOMAIN")
+      ->capture_default_str();
+  router
+      ->add_option("--request-timeout", router_options.request_timeout_seconds,
+                   "Seconds a dyno has to start answering (then H12)")
+      ->envname("SLIPWAY_ROUTER_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+
   std::string log_level = "info";
-  server->add_option("--log-level", log_level, "trace, debug, info, warn, error")
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->envname("SLIPWAY_LOG_LEVEL")
       ->capture_default_str();
 
@@ -40,6 +87,11 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("slipway"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%f%z slipway[%l]: %v");
+  options.stop_grace = std::chrono::seconds(stop_grace_seconds);
+  agent_options.supervisor.stop_grace = std::chrono::seconds(stop_grace_seconds);
+  agent_options.supervisor.boot_timeout = std::chrono::seconds(boot_timeout_seconds);
   if (server->parsed()) return slipway::daemon::run_server(options);
+  if (agent->parsed()) return slipway::runtime::run_agent(agent_options);
+  if (router->parsed()) return slipway::router::run_router(router_options);
   return 0;
 }

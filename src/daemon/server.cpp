@@ -11,8 +11,12 @@
 #include "api/https_server.h"
 #include "common/fs.h"
 #include "daemon/bootstrap.h"
+#include "daemon/data_plane.h"
 #include "daemon/instructions.h"
+#include "daemon/runtime_sync.h"
 #include "daemon/tls_material.h"
+#include "router/router_main.h"
+#include "runtime/agent.h"
 #include "store/blob_store.h"
 #include "store/store.h"
 
@@ -92,7 +96,31 @@ int run_server(const ServerOptions& options) {
   settings.apps_domain = options.domain;
   settings.router_port = router_addr->port;
   store::BlobStore blobs(data_dir / "blobs");
-  api::ApiService api_service(**store, blobs, settings);
+  // The data plane first: the agent keeps dynos running on the desired-state files, whatever
+  // happens to this process; an agent left running by a previous server is adopted.
+  RuntimeSync runtime_sync(**store, runtime::Paths(data_dir));
+  runtime_sync.sync_all();
+  const fs::path executable = fs::read_symlink("/proc/self/exe", ec);
+  auto agent =
+      ensure_running(executable, DataPlaneProcess{"runtime agent",
+                                                  {"agent", "--data-dir", data_dir.string()},
+                                                  runtime::agent_pid_file(data_dir),
+                                                  data_dir / "logs" / "agent.log"});
+  if (!agent) return fail(agent.error().message);
+  spdlog::info("runtime agent {} (pid {})", agent->second ? "adopted" : "started", agent->first);
+  auto router = ensure_running(
+      executable, DataPlaneProcess{"router",
+                                   {"router", "--data-dir", data_dir.string(), "--listen",
+                                    options.router_listen, "--domain", options.domain},
+                                   router::router_pid_file(data_dir),
+                                   data_dir / "logs" / "router.log"});
+  if (!router) {
+    stop_process(agent->first, options.stop_grace + std::chrono::seconds(5));
+    return fail(router.error().message);
+  }
+  spdlog::info("router {} (pid {})", router->second ? "adopted" : "started", router->first);
+
+  api::ApiService api_service(**store, blobs, runtime_sync, settings);
   api::HttpsServer server(
       [&api_service](const api::Request& r, const std::optional<fs::path>& body_file) {
         return api_service.handle(r, body_file);
@@ -126,6 +154,9 @@ int run_server(const ServerOptions& options) {
   const int signal = wait_for_stop_signal(stop_signals);
   spdlog::info("received signal {}, stopping", signal);
   server.stop();
+  // Stopping on purpose stops the data plane too; the agent gives dynos their grace period.
+  stop_process(router->first, std::chrono::seconds(5));
+  stop_process(agent->first, options.stop_grace + std::chrono::seconds(5));
   return 0;
 }
 

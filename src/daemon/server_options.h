@@ -1,6 +1,7 @@
 // `slipway server` settings: each is a flag and an environment variable (see src/cli).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -14,6 +15,7 @@ struct ServerOptions {
   std::string router_listen = "127.0.0.1:8080";
   std::string domain = "localhost";
   std::string admin_email = "admin@localhost";
+  std::chrono::seconds stop_grace{30};  // also the agent's: SIGTERM, then SIGKILL after this
 };
 
 struct HostPort {

@@ -53,3 +53,23 @@ def release_slug(server, app, files, process_types, commit=None):
     r = server.request("POST", f"/apps/{app}/releases", {"slug": slug["id"]})
     assert r.status == 201, r.raw
     return r.json
+
+
+FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures" / "apps"
+
+
+def fixture_slug(name):
+    """The files and Procfile process types of tests/fixtures/apps/<name>."""
+    root = FIXTURES / name
+    files = {p.name: p.read_text() for p in root.iterdir() if p.is_file()}
+    types = {}
+    for line in files["Procfile"].splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            types[k.strip()] = v.strip()
+    return files, types
+
+
+def release_fixture(server, app, name):
+    files, types = fixture_slug(name)
+    return release_slug(server, app, files, types)

@@ -1,0 +1,59 @@
+// The router's HTTP/1.1 reverse proxy: Host -> app -> one of its up web dynos (round robin),
+// keep-alive on both sides, Heroku's forwarding headers, H-code errors with HTML pages, and a
+// Heroku-format router log line for every request, written to the app's log.
+#pragma once
+
+#include <atomic>
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "router/route_table.h"
+
+namespace slipway::router {
+
+struct ProxyOptions {
+  std::filesystem::path data_dir;  // for app log files
+  std::string domain = "localhost";
+  std::chrono::seconds first_byte_timeout{30};  // H12 after this
+  std::chrono::seconds connect_timeout{5};
+  std::chrono::seconds idle_timeout{75};
+  std::size_t max_body_bytes = std::size_t{64} * 1024 * 1024;
+};
+
+class Proxy {
+ public:
+  Proxy(ProxyOptions options, const RouteTable& routes);
+  ~Proxy();
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
+
+  Result<boost::asio::ip::tcp::endpoint> listen(const std::string& host, unsigned short port);
+  void start(std::size_t threads);
+  void stop();
+
+  struct Connection;  // one client connection (proxy.cpp)
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  static boost::asio::awaitable<void> serve_connection(std::shared_ptr<Connection> connection);
+
+  ProxyOptions options_;
+  const RouteTable& routes_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  unsigned short listen_port_ = 0;
+  std::atomic<std::uint64_t> round_robin_{0};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace slipway::router

@@ -1,0 +1,41 @@
+// The routing table the router serves from: DATA_DIR/runtime/routes.json, written by the
+// runtime agent, re-read within ~100 ms of every change. The last good table stays in use when
+// the file is missing or unreadable, so the router keeps working on its last known state.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "runtime/state_files.h"
+
+namespace slipway::router {
+
+using Table = std::map<std::string, runtime::AppRoute>;
+
+class RouteTable {
+ public:
+  explicit RouteTable(std::filesystem::path file);
+  ~RouteTable();
+  RouteTable(const RouteTable&) = delete;
+  RouteTable& operator=(const RouteTable&) = delete;
+
+  std::shared_ptr<const Table> current() const;
+
+ private:
+  void watch();
+  void reload();
+
+  std::filesystem::path file_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Table> table_;
+  std::filesystem::file_time_type seen_{};
+  std::atomic<bool> stop_{false};
+  std::thread watcher_;
+};
+
+}  // namespace slipway::router
