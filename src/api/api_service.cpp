@@ -24,8 +24,20 @@ Response error_response(const Request& request, const Error& error) {
   return make_response(request, error_shape(error.code).status, error_body(error));
 }
 
+Outgoing fail(const Request& request, const Error& error) {
+  return Outgoing{error_response(request, error), {}};
+}
+
 bool is_id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+// Capability URLs carry their secret in the path: log only which kind of URL it was.
+std::string loggable_target(std::string_view target) {
+  for (const std::string_view prefix : {"/log-streams/", "/slug-uploads/"}) {
+    if (target.starts_with(prefix)) return std::string(prefix) + "[capability]";
+  }
+  return std::string(target.substr(0, 200));
 }
 
 }  // namespace
@@ -55,33 +67,36 @@ ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeCont
   register_dyno_routes(routes_, deps_);
   register_slug_routes(routes_, deps_);
   register_formation_routes(routes_, deps_);
+  register_log_session_routes(routes_, deps_);
 }
 
-Response ApiService::handle(const Request& request,
+Outgoing ApiService::handle(const Request& request,
                             const std::optional<std::filesystem::path>& body_file) {
   const auto started = std::chrono::steady_clock::now();
   const std::string request_id = choose_request_id(request["Request-Id"]);
   std::vector<std::string> warnings;
-  Response res = [&] {
+  Outgoing out = [&] {
     try {
       return dispatch(request, body_file, warnings);
     } catch (const std::exception& e) {
       spdlog::error("request_id={} unhandled: {}", request_id, e.what());
-      return error_response(request, make_error(ErrorCode::kInternal, "Internal server error."));
+      return Outgoing{
+          error_response(request, make_error(ErrorCode::kInternal, "Internal server error.")), {}};
     }
   }();
+  Response& res = out.response;
   res.set("Request-Id", request_id);
   for (const auto& w : warnings) res.insert("X-Heroku-Warning", w);
-  res.keep_alive(request.keep_alive());
-  res.prepare_payload();
+  res.keep_alive(request.keep_alive() && !out.stream);
+  if (!out.stream) res.prepare_payload();  // a streamed body is delimited by closing
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-  // The target may carry query values but never credentials; headers are never logged.
+  // Headers are never logged, nor the secret part of capability URLs.
   spdlog::info("at=info method={} path=\"{}\" status={} service={}ms request_id={}",
-               std::string(request.method_string()), std::string(request.target().substr(0, 200)),
+               std::string(request.method_string()), loggable_target(request.target()),
                res.result_int(), ms, request_id);
-  return res;
+  return out;
 }
 
 std::optional<std::filesystem::path> ApiService::upload_target(const Request& header) const {
@@ -91,11 +106,11 @@ std::optional<std::filesystem::path> ApiService::upload_target(const Request& he
   return std::nullopt;
 }
 
-Response ApiService::dispatch(const Request& request,
+Outgoing ApiService::dispatch(const Request& request,
                               const std::optional<std::filesystem::path>& body_file,
                               std::vector<std::string>& warnings) {
   auto accept = parse_accept(request[http::field::accept]);
-  if (!accept) return error_response(request, accept.error());
+  if (!accept) return fail(request, accept.error());
   if (accept->defaulted && !request[http::field::accept].empty() &&
       request[http::field::accept] != "*/*") {
     warnings.emplace_back(
@@ -104,17 +119,16 @@ Response ApiService::dispatch(const Request& request,
   }
   auto target = parse_target(request.target());
   if (!target) {
-    return error_response(request,
-                          make_error(ErrorCode::kBadRequest, "The request path is malformed."));
+    return fail(request, make_error(ErrorCode::kBadRequest, "The request path is malformed."));
   }
   const auto match = routes_.match(request.method(), target->segments);
   if (match.handler == nullptr) {
     if (match.path_known) {
-      return error_response(
-          request, make_error(ErrorCode::kNotFound, "The " + std::string(request.method_string()) +
-                                                        " method is not supported on this path."));
+      return fail(request,
+                  make_error(ErrorCode::kNotFound, "The " + std::string(request.method_string()) +
+                                                       " method is not supported on this path."));
     }
-    return error_response(request, make_error(ErrorCode::kNotFound, "Not found."));
+    return fail(request, make_error(ErrorCode::kNotFound, "Not found."));
   }
   const auto token = token_from_authorization(request[http::field::authorization]);
   std::optional<store::Account> account;
@@ -122,23 +136,24 @@ Response ApiService::dispatch(const Request& request,
     account = store::Account{};
   } else if (token) {
     auto found = store_.authenticate(*token);
-    if (!found) return error_response(request, found.error());
+    if (!found) return fail(request, found.error());
     account = std::move(*found);
   }
   if (!account) {
     auto res = error_response(
         request, make_error(ErrorCode::kUnauthorized, "Invalid credentials provided."));
     res.set(http::field::www_authenticate, "Bearer realm=\"slipway\"");
-    return res;
+    return Outgoing{std::move(res), {}};
   }
   RequestContext ctx{request, match.params, std::move(target->query), std::move(*account), *accept,
                      {},      body_file};
   auto reply = (*match.handler)(ctx);
   for (auto& w : ctx.warnings) warnings.push_back(std::move(w));
-  if (!reply) return error_response(request, reply.error());
+  if (!reply) return fail(request, reply.error());
   auto res = make_response(request, reply->status, reply->body.is_null() ? "" : reply->body.dump());
   for (const auto& [name, value] : reply->headers) res.set(name, value);
-  return res;
+  if (!reply->content_type.empty()) res.set(http::field::content_type, reply->content_type);
+  return Outgoing{std::move(res), std::move(reply->stream)};
 }
 
 }  // namespace slipway::api

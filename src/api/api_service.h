@@ -21,7 +21,7 @@ class ApiService {
   ApiService& operator=(const ApiService&) = delete;
 
   // Never throws: every failure becomes a Heroku-shaped error response.
-  Response handle(const Request& request, const std::optional<std::filesystem::path>& body_file);
+  Outgoing handle(const Request& request, const std::optional<std::filesystem::path>& body_file);
   // Where to stream a request's body (uploads), for HttpsServer::UploadTarget.
   std::optional<std::filesystem::path> upload_target(const Request& header) const;
 
@@ -33,7 +33,7 @@ class ApiService {
   }
 
  private:
-  Response dispatch(const Request& request, const std::optional<std::filesystem::path>& body_file,
+  Outgoing dispatch(const Request& request, const std::optional<std::filesystem::path>& body_file,
                     std::vector<std::string>& warnings);
 
   store::Store& store_;

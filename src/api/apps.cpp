@@ -1,5 +1,6 @@
 // Apps: create, list, info, rename, maintenance, destroy.
 #include "api/app_access.h"
+#include "api/app_events.h"
 #include "api/app_names.h"
 #include "api/list_reply.h"
 #include "api/request_bodies.h"
@@ -36,12 +37,16 @@ Result<Reply> create_app(const ApiDeps& deps, RequestContext& ctx) {
     if (auto valid = validate_app_name(*body->name); !valid) return valid.error();
     auto app = deps.store.create_app({*body->name, kRegionName, stack}, ctx.account);
     if (!app) return taken_as_invalid(app.error());
+    log_api_event(deps, app->id, "Initial release", ctx.account.email);
     return Reply{http::status::created, app_json(*app, deps.settings), {}};
   }
   // Generated names can collide; a few tries make a clash vanishingly unlikely.
   for (int attempt = 0; attempt < 8; ++attempt) {
     auto app = deps.store.create_app({generate_app_name(), kRegionName, stack}, ctx.account);
-    if (app) return Reply{http::status::created, app_json(*app, deps.settings), {}};
+    if (app) {
+      log_api_event(deps, app->id, "Initial release", ctx.account.email);
+      return Reply{http::status::created, app_json(*app, deps.settings), {}};
+    }
     if (app.error().code != ErrorCode::kConflict) return app.error();
   }
   return make_error(ErrorCode::kInternal, "Could not generate a free app name; pass one.");

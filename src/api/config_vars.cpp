@@ -1,6 +1,7 @@
 // Config vars: GET the app's config; PATCH sets (strings) and removes (null) keys, making a
 // release.
 #include "api/app_access.h"
+#include "api/app_events.h"
 #include "api/request_bodies.h"
 #include "api/resources.h"
 
@@ -23,6 +24,7 @@ Result<Reply> patch_config(const ApiDeps& deps, RequestContext& ctx) {
   if (changes->empty()) return get_config(deps, ctx);
   auto outcome = deps.store.change_config(app->id, ctx.account, *changes, kMaxConfigBytes);
   if (!outcome) return outcome.error();
+  log_release(deps, outcome->release);
   deps.runtime.app_changed(app->id);  // the new release replaces the dynos
   // The CLI prints what it set from this body, so it must be the whole resulting config.
   return Reply{http::status::ok, nlohmann::json(outcome->config), {}};

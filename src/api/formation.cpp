@@ -1,5 +1,6 @@
 // Formation: GET and PATCH the desired dynos per process type (ps:scale, ps:type).
 #include "api/app_access.h"
+#include "api/app_events.h"
 #include "api/formation_updates.h"
 #include "api/resources.h"
 
@@ -59,6 +60,14 @@ Result<Reply> apply(const ApiDeps& deps, RequestContext& ctx, const store::App& 
   }
   auto updated = deps.store.update_formation(app.id, updates, kMaxDynosPerType);
   if (!updated) return updated.error();
+  std::string scaled;
+  for (const auto& e : *updated) {
+    for (const auto& u : updates) {
+      if (u.type == e.type)
+        scaled += " " + e.type + "@" + std::to_string(e.quantity) + ":" + e.size;
+    }
+  }
+  log_api_event(deps, app.id, "Scaled to" + scaled, ctx.account.email);
   deps.runtime.app_changed(app.id);
   auto list = formation_list(deps, app);
   if (!list) return list.error();

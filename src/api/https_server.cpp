@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -44,6 +45,39 @@ asio::awaitable<void> drain_unread_body(Stream& stream, const ServerLimits& limi
   while (!ec && drained < kMaxDrainBytes) {
     drained += co_await stream.async_read_some(asio::buffer(scratch),
                                                asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// Writes the header, then the body piece by piece until it completes or the client goes away.
+// The body is delimited by closing the connection. While idle, an SSE comment line every 15 s
+// finds out whether the client is still there.
+asio::awaitable<void> stream_body(Stream& stream, Outgoing& out, const ServerLimits& limits) {
+  beast::error_code ec;
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  out.response.keep_alive(false);
+  out.response.body().clear();
+  http::response_serializer<http::string_body> serializer(out.response);
+  tcp_layer.expires_after(limits.request_timeout);
+  co_await http::async_write_header(stream, serializer,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+  asio::steady_timer timer(stream.get_executor());
+  auto idle_since = std::chrono::steady_clock::now();
+  while (!ec) {
+    std::optional<std::string> piece = out.stream();
+    if (!piece) break;
+    if (piece->empty() &&
+        std::chrono::steady_clock::now() - idle_since > std::chrono::seconds(15)) {
+      piece = ":\n\n";
+    }
+    if (piece->empty()) {
+      timer.expires_after(std::chrono::milliseconds(200));
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    tcp_layer.expires_after(limits.request_timeout);
+    co_await asio::async_write(stream, asio::buffer(*piece),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    idle_since = std::chrono::steady_clock::now();
   }
 }
 
@@ -131,11 +165,15 @@ asio::awaitable<void> serve_connection(Stream stream, const HttpsServer::Handler
       if (!ec) co_await drain_unread_body(stream, limits);
       break;
     }
-    Response res = handler(request, body_file);
+    Outgoing out = handler(request, body_file);
     if (body_file) std::filesystem::remove(*body_file, ignored);
-    const bool keep_alive = res.keep_alive();
+    if (out.stream) {
+      co_await stream_body(stream, out, limits);
+      break;
+    }
+    const bool keep_alive = out.response.keep_alive();
     tcp_layer.expires_after(limits.request_timeout);
-    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_write(stream, out.response, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keep_alive) break;
   }
   tcp_layer.expires_after(std::chrono::seconds(5));

@@ -39,7 +39,7 @@ class HttpsServer {
  public:
   // `body_file` is set when the request's body was streamed to a file (see UploadTarget); the
   // server removes that file once the handler returns.
-  using Handler = std::function<Response(const Request&,
+  using Handler = std::function<Outgoing(const Request&,
                                          const std::optional<std::filesystem::path>& body_file)>;
   // Given a request's header, the file to stream its body into, or nullopt to read it into
   // memory (up to max_body_bytes).

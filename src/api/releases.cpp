@@ -1,5 +1,6 @@
 // Releases: the list (Range by version, either order), one release, and its config vars.
 #include "api/app_access.h"
+#include "api/app_events.h"
 #include "api/list_reply.h"
 #include "api/request_bodies.h"
 #include "api/resources.h"
@@ -60,6 +61,7 @@ Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
         body->description.value_or("Deploy " + slug->commit.value_or(slug->id).substr(0, 8));
     auto release = deps.store.release_slug(app->id, ctx.account, slug->id, description);
     if (!release) return release.error();
+    log_release(deps, *release);
     deps.runtime.app_changed(app->id);
     return Reply{http::status::created, release_json(*release, *app), {}};
   }
@@ -81,6 +83,7 @@ Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
   }
   auto release = deps.store.rollback(app->id, ctx.account, *target);
   if (!release) return release.error();
+  log_release(deps, *release);
   deps.runtime.app_changed(app->id);
   return Reply{http::status::created, release_json(*release, *app), {}};
 }

@@ -26,5 +26,6 @@ void register_addon_routes(Routes& routes, const ApiDeps& deps);
 void register_dyno_routes(Routes& routes, const ApiDeps& deps);
 void register_slug_routes(Routes& routes, const ApiDeps& deps);
 void register_formation_routes(Routes& routes, const ApiDeps& deps);
+void register_log_session_routes(Routes& routes, const ApiDeps& deps);
 
 }  // namespace slipway::api

@@ -36,6 +36,8 @@ struct Reply {
   http::status status = http::status::ok;
   nlohmann::json body;  // null: an empty body
   std::vector<std::pair<std::string, std::string>> headers;
+  BodyStream stream;         // set: the body is streamed (and `body` is ignored)
+  std::string content_type;  // set: overrides application/json
 };
 
 using Handler = std::function<Result<Reply>(RequestContext&)>;

@@ -1,6 +1,7 @@
 // What the API needs to know about how the platform is reached from outside.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 namespace slipway::api {
@@ -10,6 +11,7 @@ struct ApiSettings {
   std::string git_host = "localhost:5000";         // host:port of git remotes (same as the API)
   std::string apps_domain = "localhost";           // apps live at <app>.<apps_domain>
   int router_port = 8080;
+  std::filesystem::path data_dir;  // where app logs live (log sessions, app[api] lines)
 };
 
 }  // namespace slipway::api

@@ -95,6 +95,7 @@ int run_server(const ServerOptions& options) {
   api::ApiSettings settings;
   settings.apps_domain = options.domain;
   settings.router_port = router_addr->port;
+  settings.data_dir = data_dir;
   store::BlobStore blobs(data_dir / "blobs");
   // The data plane first: the agent keeps dynos running on the desired-state files, whatever
   // happens to this process; an agent left running by a previous server is adopted.

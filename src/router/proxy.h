@@ -3,12 +3,14 @@
 // Heroku-format router log line for every request, written to the app's log.
 #pragma once
 
-#include <atomic>
+// Asio 1.18's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>

@@ -1,5 +1,7 @@
 #include "router/route_table.h"
 
+#include <sys/stat.h>
+
 namespace slipway::router {
 
 RouteTable::RouteTable(std::filesystem::path file)
@@ -26,13 +28,16 @@ void RouteTable::watch() {
 }
 
 void RouteTable::reload() {
-  std::error_code ec;
-  const auto mtime = std::filesystem::last_write_time(file_, ec);
-  if (ec || mtime == seen_) return;
+  // Every version of the file is a new inode (it is replaced by rename), so the inode tells
+  // versions apart even when two land within one tick of the filesystem's coarse mtime clock.
+  struct stat st {};
+  if (::stat(file_.c_str(), &st) != 0) return;
+  const Version version{st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size};
+  if (version == seen_) return;
   auto table = std::make_shared<const Table>(runtime::read_routes(file_));
   std::lock_guard lock(mutex_);
   table_ = std::move(table);
-  seen_ = mtime;
+  seen_ = version;
 }
 
 }  // namespace slipway::router

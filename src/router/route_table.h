@@ -3,6 +3,8 @@
 // the file is missing or unreadable, so the router keeps working on its last known state.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -33,7 +35,14 @@ class RouteTable {
   std::filesystem::path file_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Table> table_;
-  std::filesystem::file_time_type seen_{};
+  struct Version {
+    ino_t inode = 0;
+    time_t seconds = 0;
+    long nanoseconds = 0;
+    off_t size = -1;
+    bool operator==(const Version&) const = default;
+  };
+  Version seen_{};
   std::atomic<bool> stop_{false};
   std::thread watcher_;
 };
