@@ -6,9 +6,11 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -84,6 +86,11 @@ struct Proxy::Connection {
   enum class Outcome { kOk, kClosed, kTimeout, kInterrupted };
 
   asio::awaitable<void> serve();
+  // An Upgrade request (WebSocket): relays the 101 and then bytes both ways until either side
+  // closes. The connection is the tunnel's from then on.
+  asio::awaitable<void> tunnel(Request& req, const runtime::AppRoute& route,
+                               const std::string& request_id, Clock::time_point start,
+                               beast::flat_buffer& client_buffer);
   asio::awaitable<Forwarded> forward(Request& req, const runtime::AppRoute& route);
   asio::awaitable<Outcome> exchange(beast::tcp_stream& upstream, Request& req, Response& res);
   void log_line(const std::string& app_id, const Request& req, const std::string& request_id,
@@ -215,6 +222,10 @@ asio::awaitable<void> Proxy::Connection::serve() {
         req.set("X-Forwarded-Proto", "http");
         req.set("X-Forwarded-Port", std::to_string(proxy.listen_port_));
         req.set(http::field::via, "1.1 slipway");
+        if (!req[http::field::upgrade].empty()) {
+          co_await tunnel(req, route->second, request_id, start, buffer);
+          co_return;
+        }
         req.keep_alive(true);
         f = co_await forward(req, route->second);
       }
@@ -234,6 +245,99 @@ asio::awaitable<void> Proxy::Connection::serve() {
     if (ec || !keep_alive) break;
   }
   client.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+namespace {
+
+// Copies bytes one way until either side fails or closes, then shuts both down (which ends the
+// copy in the other direction too).
+asio::awaitable<void> pump(beast::tcp_stream& from, beast::tcp_stream& to) {
+  std::array<char, 16384> buffer{};
+  beast::error_code ec;
+  for (;;) {
+    const std::size_t n = co_await from.async_read_some(
+        asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    co_await asio::async_write(to, asio::buffer(buffer.data(), n),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  from.socket().shutdown(tcp::socket::shutdown_both, ec);
+  to.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+}  // namespace
+
+asio::awaitable<void> Proxy::Connection::tunnel(Request& req, const runtime::AppRoute& route,
+                                                const std::string& request_id,
+                                                Clock::time_point start,
+                                                beast::flat_buffer& client_buffer) {
+  Forwarded f;
+  beast::error_code ec;
+  const auto& [dyno, port] =
+      route.backends[proxy.round_robin_.fetch_add(1) % route.backends.size()];
+  f.dyno = dyno;
+  beast::tcp_stream upstream(client.get_executor());
+  upstream.expires_after(proxy.options_.connect_timeout);
+  co_await upstream.async_connect(
+      tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(port)),
+      asio::redirect_error(asio::use_awaitable, ec));
+  f.connect_ms = ms_since(start);
+  beast::flat_buffer upstream_buffer;
+  http::response_parser<http::empty_body> parser;
+  if (!ec) {
+    upstream.expires_after(proxy.options_.first_byte_timeout);
+    co_await http::async_write(upstream, req, asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!ec) {
+    co_await http::async_read_header(upstream, upstream_buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == beast::error::timeout) f.error = &kRequestTimeout;
+  }
+  if (ec || parser.get().result() != http::status::switching_protocols) {
+    // A failure, or a dyno that refused the upgrade: answer with an error page (the refusal's
+    // own body is not relayed) and close.
+    if (!f.error) f.error = &kClosedWithoutResponse;
+    Response res = page(f.error->status, error_page(*f.error), req.version());
+    res.keep_alive(false);
+    log_line(route.app_id, req, request_id, f, ms_since(start), res.body().size());
+    co_await http::async_write(client, res, asio::redirect_error(asio::use_awaitable, ec));
+    co_return;
+  }
+  auto& switching = parser.get();
+  switching.set("X-Request-Id", request_id);
+  http::response_serializer<http::empty_body> serializer(switching);
+  co_await http::async_write_header(client, serializer,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+  f.response.result(http::status::switching_protocols);
+  log_line(route.app_id, req, request_id, f, ms_since(start), 0);
+  if (ec) co_return;
+  // Bytes each side sent early (already buffered) go first.
+  if (client_buffer.size() > 0) {
+    co_await asio::async_write(upstream, client_buffer.data(),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!ec && upstream_buffer.size() > 0) {
+    co_await asio::async_write(client, upstream_buffer.data(),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (ec) co_return;
+  client.expires_never();
+  upstream.expires_never();
+  // One direction runs as its own coroutine; this one waits for it before `upstream` goes away.
+  auto finished = std::make_shared<bool>(false);
+  auto done = std::make_shared<asio::steady_timer>(client.get_executor(),
+                                                   asio::steady_timer::time_point::max());
+  asio::co_spawn(
+      client.get_executor(),
+      [&, finished, done]() -> asio::awaitable<void> {
+        co_await pump(client, upstream);
+        *finished = true;
+        done->cancel();
+      },
+      asio::detached);
+  co_await pump(upstream, client);
+  if (!*finished) co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
 Proxy::Proxy(ProxyOptions options, const RouteTable& routes)

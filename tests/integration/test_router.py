@@ -161,3 +161,52 @@ def test_control_plane_sigkill_under_load_fails_no_request(platform):
     assert failures == []
     assert successes[0] > 50
     assert "router adopted" in server.stderr_path.read_text()
+
+
+# A dyno that accepts any Upgrade, then echoes what it receives, upper-cased.
+UPGRADE_ECHO = """
+import os, socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(os.environ["PORT"])))
+s.listen()
+while True:
+    c, _ = s.accept()
+    head = b""
+    while b"\\r\\n\\r\\n" not in head and (byte := c.recv(1)):
+        head += byte
+    if not head.endswith(b"\\r\\n\\r\\n"):  # e.g. the agent's check that $PORT is bound
+        c.close()
+        continue
+    c.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\n"
+              b"Connection: Upgrade\\r\\n\\r\\n")
+    while data := c.recv(4096):
+        c.sendall(data.upper())
+    c.close()
+"""
+
+
+def test_websocket_upgrade_is_tunnelled(platform):
+    import socket
+    server, cli = platform
+    cli.ok("apps:create", "sockets")
+    release_slug(server, "sockets", {"echo.py": UPGRADE_ECHO}, {"web": "python3 echo.py"})
+    wait_dynos_up(server, "sockets", ["web.1"])
+    time.sleep(0.3)  # the router's table catches up
+    with socket.create_connection(("127.0.0.1", server.router_port), timeout=10) as s:
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: sockets.localhost\r\nConnection: Upgrade\r\n"
+                  b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(1)
+        assert head.startswith(b"HTTP/1.1 101")
+        for message in (b"hello", b"frames pass both ways"):
+            s.sendall(message)
+            got = b""
+            while len(got) < len(message):
+                got += s.recv(4096)
+            assert got == message.upper()
+    line = wait_for(lambda: [l for l in app_log(server, "sockets").splitlines()
+                             if 'path="/ws"' in l], what="router line")
+    assert "status=101" in line[0]
