@@ -14,6 +14,7 @@
 #include <limits>
 
 #include "api/errors.h"
+#include "common/tcp_listen.h"
 
 namespace slipway::api {
 namespace {
@@ -223,19 +224,7 @@ Status HttpsServer::load_tls(const TlsFiles& files) {
 }
 
 Result<tcp::endpoint> HttpsServer::listen(const std::string& host, unsigned short port) {
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) return make_error(ErrorCode::kInvalidParams, "invalid listen address `" + host + "`");
-  const tcp::endpoint endpoint{address, port};
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return make_error(ErrorCode::kInternal, "cannot listen on " + host + ":" +
-                                                std::to_string(port) + ": " + ec.message());
-  }
-  return acceptor_.local_endpoint();
+  return listen_on(acceptor_, host, port);
 }
 
 void HttpsServer::start(std::size_t threads) {

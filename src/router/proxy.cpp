@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "common/ids.h"
+#include "common/tcp_listen.h"
 #include "logs/app_log.h"
 #include "router/error_pages.h"
 #include "router/host_routing.h"
@@ -346,20 +347,9 @@ Proxy::Proxy(ProxyOptions options, const RouteTable& routes)
 Proxy::~Proxy() { stop(); }
 
 Result<tcp::endpoint> Proxy::listen(const std::string& host, unsigned short port) {
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) return make_error(ErrorCode::kInvalidParams, "invalid listen address `" + host + "`");
-  const tcp::endpoint endpoint{address, port};
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return make_error(ErrorCode::kInternal, "router cannot listen on " + host + ":" +
-                                                std::to_string(port) + ": " + ec.message());
-  }
-  listen_port_ = acceptor_.local_endpoint().port();
-  return acceptor_.local_endpoint();
+  auto bound = listen_on(acceptor_, host, port);
+  if (bound) listen_port_ = bound->port();
+  return bound;
 }
 
 asio::awaitable<void> Proxy::accept_loop() {
