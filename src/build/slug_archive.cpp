@@ -19,6 +19,8 @@ struct ReaderFree {
 };
 using Reader = std::unique_ptr<archive, ReaderFree>;
 
+constexpr std::size_t kReadBlockBytes = std::size_t{64} * 1024;
+
 Error refuse(const std::string& why) {
   return make_error(ErrorCode::kInvalidParams, "Invalid slug archive: " + why);
 }
@@ -126,7 +128,7 @@ Result<SlugSummary> check_open_archive(archive* a, const SlugLimits& limits) {
 
 Result<SlugSummary> check_slug_archive(const fs::path& archive_path, const SlugLimits& limits) {
   Reader a = new_reader();
-  if (archive_read_open_filename(a.get(), archive_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
+  if (archive_read_open_filename(a.get(), archive_path.c_str(), kReadBlockBytes) != ARCHIVE_OK) {
     return refuse(std::string("not a readable tar.gz (") + archive_error_string(a.get()) + ")");
   }
   return check_open_archive(a.get(), limits);
@@ -160,7 +162,7 @@ Status unpack_slug_archive(const fs::path& archive_path, const fs::path& destina
                                                  ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                  ARCHIVE_EXTRACT_SECURE_SYMLINKS);
   Status result;
-  if (archive_read_open_filename(a.get(), archive_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
+  if (archive_read_open_filename(a.get(), archive_path.c_str(), kReadBlockBytes) != ARCHIVE_OK) {
     result = refuse("cannot reopen the archive");
   }
   archive_entry* entry = nullptr;

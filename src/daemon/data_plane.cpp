@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdlib>
 #include <thread>
 
 #include "common/fs.h"
@@ -16,8 +18,11 @@ namespace fs = std::filesystem;
 pid_t running_pid(const fs::path& pid_file) {
   auto text = read_file(pid_file);
   if (!text) return 0;
-  const pid_t pid = static_cast<pid_t>(std::atol(text->c_str()));
-  if (pid <= 0 || ::kill(pid, 0) != 0) return 0;
+  char* end = nullptr;
+  const long value = std::strtol(text->c_str(), &end, 10);
+  if (end == text->c_str() || value <= 0 || value > INT32_MAX) return 0;
+  const auto pid = static_cast<pid_t>(value);
+  if (::kill(pid, 0) != 0) return 0;
   // A stale pid file may name an unrelated process that reused the pid.
   auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
   if (!cmdline || cmdline->find("slipway") == std::string::npos) return 0;
@@ -33,6 +38,7 @@ Result<std::pair<pid_t, bool>> ensure_running(const fs::path& executable,
   std::vector<std::string> argv_strings{executable.string()};
   argv_strings.insert(argv_strings.end(), process.args.begin(), process.args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
   for (auto& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
   const std::string log = process.log_file.string();
@@ -45,7 +51,7 @@ Result<std::pair<pid_t, bool>> ensure_running(const fs::path& executable,
     if (::fork() != 0) ::_exit(0);
     sigset_t none;
     sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe): forked child
     const int devnull = ::open("/dev/null", O_RDONLY);
     const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <vector>
 
 namespace slipway::runtime {
@@ -18,8 +18,15 @@ Result<SpawnedProcess> spawn_dyno(const std::string& command,
                                   const std::filesystem::path& cwd) {
   // Everything the child needs is built before fork: after it only async-signal-safe calls.
   std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  env_strings.reserve(env.size());
+  for (const auto& [k, v] : env) {
+    std::string entry;
+    entry.reserve(k.size() + 1 + v.size());
+    entry.append(k).append("=").append(v);
+    env_strings.push_back(std::move(entry));
+  }
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
   std::string bash = "/bin/bash";
@@ -30,22 +37,25 @@ Result<SpawnedProcess> spawn_dyno(const std::string& command,
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return make_error(ErrorCode::kInternal, std::string("pipe: ") + std::strerror(errno));
+    return make_error(ErrorCode::kInternal,
+                      "pipe: " + std::error_code(errno, std::generic_category()).message());
   }
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
-    return make_error(ErrorCode::kInternal, std::string("fork: ") + std::strerror(errno));
+    return make_error(ErrorCode::kInternal,
+                      "fork: " + std::error_code(errno, std::generic_category()).message());
   }
   if (pid == 0) {
     ::setsid();
+    // The forked child has one thread; these are the async-signal-safe calls POSIX allows here.
     sigset_t none;
     sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    ::signal(SIGINT, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe)
+    ::signal(SIGPIPE, SIG_DFL);                  // NOLINT(concurrency-mt-unsafe)
+    ::signal(SIGTERM, SIG_DFL);                  // NOLINT(concurrency-mt-unsafe)
+    ::signal(SIGINT, SIG_DFL);                   // NOLINT(concurrency-mt-unsafe)
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
