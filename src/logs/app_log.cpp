@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <mutex>
 
 namespace slipway::logs {
 
@@ -31,14 +33,69 @@ std::string heroku_timestamp() {
   return out;
 }
 
+namespace {
+
+// Open log files, kept across calls: opening, stat-ing and closing per line was a fifth of the
+// router's CPU (bench/README.md). Other processes append to (and rotate) the same files, so a
+// cached descriptor is re-checked against the path's inode at most once a second.
+class OpenLogFiles {
+ public:
+  void write(const fs::path& file, const std::string& lines) {
+    std::lock_guard lock(mutex_);
+    Entry& e = entries_[file.string()];
+    const auto now = std::chrono::steady_clock::now();
+    if (e.fd >= 0 && now - e.checked > std::chrono::seconds(1)) {
+      struct stat by_path {};
+      if (::stat(file.c_str(), &by_path) != 0 || by_path.st_ino != e.inode) close(e);
+      e.checked = now;
+    }
+    if (e.fd < 0 && !open(file, e)) return;
+    struct stat st {};
+    if (::fstat(e.fd, &st) == 0 && static_cast<std::size_t>(st.st_size) > kRotateBytes) {
+      std::error_code ec;
+      fs::rename(file, fs::path(file.string() + ".1"), ec);
+      close(e);
+      if (!open(file, e)) return;
+    }
+    const ssize_t written = ::write(e.fd, lines.data(), lines.size());
+    (void)written;  // a lost log line must never fail the caller
+  }
+
+ private:
+  struct Entry {
+    int fd = -1;
+    ino_t inode = 0;
+    std::chrono::steady_clock::time_point checked{};
+  };
+
+  static bool open(const fs::path& file, Entry& e) {
+    std::error_code ec;
+    fs::create_directories(file.parent_path(), ec);
+    e.fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (e.fd < 0) return false;
+    struct stat st {};
+    e.inode = ::fstat(e.fd, &st) == 0 ? st.st_ino : 0;
+    e.checked = std::chrono::steady_clock::now();
+    return true;
+  }
+  static void close(Entry& e) {
+    if (e.fd >= 0) ::close(e.fd);
+    e.fd = -1;
+  }
+
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
+};
+
+OpenLogFiles& open_log_files() {
+  static OpenLogFiles files;  // lives for the process; the kernel closes the descriptors
+  return files;
+}
+
+}  // namespace
+
 void append_line(const fs::path& data_dir, const std::string& app_id, std::string_view source,
                  std::string_view process, std::string_view text) {
-  const fs::path file = app_log_file(data_dir, app_id);
-  std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
-  if (const auto size = fs::file_size(file, ec); !ec && size > kRotateBytes) {
-    fs::rename(file, fs::path(file.string() + ".1"), ec);
-  }
   std::string lines;
   const std::string prefix =
       heroku_timestamp() + " " + std::string(source) + "[" + std::string(process) + "]: ";
@@ -52,11 +109,7 @@ void append_line(const fs::path& data_dir, const std::string& app_id, std::strin
     if (nl == std::string_view::npos || nl + 1 == text.size()) break;
     text.remove_prefix(nl + 1);
   }
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  const ssize_t written = ::write(fd, lines.data(), lines.size());
-  (void)written;  // a lost log line must never fail the caller
-  ::close(fd);
+  open_log_files().write(app_log_file(data_dir, app_id), lines);
 }
 
 }  // namespace slipway::logs
