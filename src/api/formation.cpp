@@ -46,6 +46,14 @@ Result<json> formation_list(const ApiDeps& deps, const store::App& app) {
   return out;
 }
 
+// The entry for `type` in a formation list, if there is one.
+const json* find_entry(const json& list, const std::string& type) {
+  for (const auto& entry : list) {
+    if (entry["type"] == type) return &entry;
+  }
+  return nullptr;
+}
+
 Result<Reply> apply(const ApiDeps& deps, RequestContext& ctx, const store::App& app,
                     const std::vector<store::FormationUpdate>& updates) {
   auto slug = deps.store.current_slug(app.id);
@@ -87,8 +95,8 @@ Result<Reply> info(const ApiDeps& deps, RequestContext& ctx) {
   if (!app) return app.error();
   auto out = formation_list(deps, *app);
   if (!out) return out.error();
-  for (const auto& entry : *out) {
-    if (entry["type"] == ctx.param("type")) return Reply{http::status::ok, entry, {}};
+  if (const json* entry = find_entry(*out, ctx.param("type"))) {
+    return Reply{http::status::ok, *entry, {}};
   }
   return make_error(ErrorCode::kNotFound,
                     "Couldn't find that process type (" + ctx.param("type") + ").");
@@ -109,8 +117,8 @@ Result<Reply> single_update(const ApiDeps& deps, RequestContext& ctx) {
   if (!update) return update.error();
   auto reply = apply(deps, ctx, *app, {*update});
   if (!reply) return reply.error();
-  for (const auto& entry : reply->body) {
-    if (entry["type"] == update->type) return Reply{http::status::ok, entry, {}};
+  if (const json* entry = find_entry(reply->body, update->type)) {
+    return Reply{http::status::ok, *entry, {}};
   }
   return reply;
 }

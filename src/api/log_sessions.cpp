@@ -1,6 +1,7 @@
 // Log sessions: POST /apps/{app}/log-sessions returns a capability URL (logplex_url) that
 // streams the app's log as server-sent events; with "tail" it stays open and follows, and a
 // reconnect with Last-Event-ID resumes where the previous stream stopped.
+#include <cctype>
 #include <mutex>
 
 #include "api/app_access.h"

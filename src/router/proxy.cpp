@@ -7,6 +7,7 @@
 #endif
 
 #include <array>
+#include <cctype>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>

@@ -259,33 +259,28 @@ void Supervisor::poll_output(int timeout_ms) {
 }
 
 void Supervisor::drain(Dyno& d, bool final) {
+  auto emit = [&](std::string_view line) {
+    logs::append_line(paths_.data_dir, d.app_id, "app", d.name, line);
+  };
   char buffer[65536];
-  for (;;) {
-    const ssize_t n = ::read(d.output_fd, buffer, sizeof buffer);
-    if (n > 0) {
-      d.partial_line.append(buffer, static_cast<std::size_t>(n));
-      std::size_t nl = 0;
-      while ((nl = d.partial_line.find('\n')) != std::string::npos) {
-        logs::append_line(paths_.data_dir, d.app_id, "app", d.name, d.partial_line.substr(0, nl));
-        d.partial_line.erase(0, nl + 1);
-      }
-      if (d.partial_line.size() > kMaxLineBytes) {
-        logs::append_line(paths_.data_dir, d.app_id, "app", d.name, d.partial_line);
-        d.partial_line.clear();
-      }
-      continue;
+  ssize_t n = 0;
+  while ((n = ::read(d.output_fd, buffer, sizeof buffer)) > 0) {
+    d.partial_line.append(buffer, static_cast<std::size_t>(n));
+    std::size_t nl = 0;
+    while ((nl = d.partial_line.find('\n')) != std::string::npos) {
+      emit(std::string_view(d.partial_line).substr(0, nl));
+      d.partial_line.erase(0, nl + 1);
     }
-    if (n == 0 || final) {  // EOF: the process (and anything holding the pipe) is gone
-      if (!d.partial_line.empty()) {
-        logs::append_line(paths_.data_dir, d.app_id, "app", d.name, d.partial_line);
-        d.partial_line.clear();
-      }
-      if (n == 0 || final) {
-        ::close(d.output_fd);
-        d.output_fd = -1;
-      }
+    if (d.partial_line.size() > kMaxLineBytes) {  // a runaway line is cut, not buffered forever
+      emit(d.partial_line);
+      d.partial_line.clear();
     }
-    return;
+  }
+  if (n == 0 || final) {  // EOF (the process and its children are gone), or reaped: flush, close
+    if (!d.partial_line.empty()) emit(d.partial_line);
+    d.partial_line.clear();
+    ::close(d.output_fd);
+    d.output_fd = -1;
   }
 }
 
