@@ -42,6 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto update = slipway::api::parse_app_update(body);
   const auto patch = slipway::api::parse_config_patch(body);
   FUZZ_CHECK(slipway::api::validate_config_key(body).ok() == key_ok(body));
+  // The Slug API bodies: accepted slugs name only valid process types with commands, and a
+  // release body names exactly one of slug and release.
+  if (const auto slug = slipway::api::parse_slug_create(body); slug.ok()) {
+    for (const auto& [type, command] : slug->process_types) {
+      FUZZ_CHECK(slipway::api::validate_process_type(type).ok() && !command.empty());
+    }
+  }
+  if (const auto release = slipway::api::parse_release_create(body); release.ok()) {
+    FUZZ_CHECK(release->slug.has_value() != release->release.has_value());
+  }
 
   json object = json::object();  // a blank body is an empty object
   if (body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
