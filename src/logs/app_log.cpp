@@ -7,7 +7,6 @@
 #include <chrono>
 #include <ctime>
 #include <map>
-#include <mutex>
 
 namespace slipway::logs {
 
@@ -36,35 +35,55 @@ std::string heroku_timestamp() {
 namespace {
 
 // Open log files, kept across calls: opening, stat-ing and closing per line was a fifth of the
-// router's CPU (bench/README.md). Other processes append to (and rotate) the same files, so a
-// cached descriptor is re-checked against the path's inode at most once a second.
+// router's CPU (bench/README.md). Each thread has its own (no lock on the request path; O_APPEND
+// keeps every line whole). Other threads and processes append to (and rotate) the same files, so
+// a cached descriptor is re-checked against the path's inode at most once a second.
 class OpenLogFiles {
  public:
+  OpenLogFiles() = default;
+  OpenLogFiles(const OpenLogFiles&) = delete;
+  OpenLogFiles& operator=(const OpenLogFiles&) = delete;
+  ~OpenLogFiles() {
+    for (auto& [path, e] : entries_) close(e);
+  }
+
   void write(const fs::path& file, const std::string& lines) {
-    std::lock_guard lock(mutex_);
     Entry& e = entries_[file.string()];
     const auto now = std::chrono::steady_clock::now();
     if (e.fd >= 0 && now - e.checked > std::chrono::seconds(1)) {
       struct stat by_path {};
-      if (::stat(file.c_str(), &by_path) != 0 || by_path.st_ino != e.inode) close(e);
+      if (::stat(file.c_str(), &by_path) != 0 || by_path.st_ino != e.inode) {
+        close(e);
+      } else {
+        e.size = static_cast<std::size_t>(by_path.st_size);  // other writers' lines count too
+      }
       e.checked = now;
     }
     if (e.fd < 0 && !open(file, e)) return;
-    struct stat st {};
-    if (::fstat(e.fd, &st) == 0 && static_cast<std::size_t>(st.st_size) > kRotateBytes) {
-      std::error_code ec;
-      fs::rename(file, fs::path(file.string() + ".1"), ec);
+    if (e.size > kRotateBytes) {
+      // Only the file this descriptor writes, and only if it really is too big: another writer
+      // may have rotated it already, and renaming its fresh file would lose the .1 it made.
+      struct stat by_path {};
+      if (::stat(file.c_str(), &by_path) == 0 && by_path.st_ino == e.inode &&
+          static_cast<std::size_t>(by_path.st_size) > kRotateBytes) {
+        std::error_code ec;
+        fs::rename(file, fs::path(file.string() + ".1"), ec);
+      }
       close(e);
       if (!open(file, e)) return;
     }
     const ssize_t written = ::write(e.fd, lines.data(), lines.size());
-    (void)written;  // a lost log line must never fail the caller
+    if (written > 0) e.size += static_cast<std::size_t>(written);
+    // (a lost log line must never fail the caller)
   }
 
  private:
   struct Entry {
     int fd = -1;
     ino_t inode = 0;
+    // The file's size as of the last check plus what this process wrote since: rotation needs
+    // no system call per line, and other processes' lines are seen within a second.
+    std::size_t size = 0;
     std::chrono::steady_clock::time_point checked{};
   };
 
@@ -74,7 +93,9 @@ class OpenLogFiles {
     e.fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (e.fd < 0) return false;
     struct stat st {};
-    e.inode = ::fstat(e.fd, &st) == 0 ? st.st_ino : 0;
+    const bool known = ::fstat(e.fd, &st) == 0;
+    e.inode = known ? st.st_ino : 0;
+    e.size = known ? static_cast<std::size_t>(st.st_size) : 0;
     e.checked = std::chrono::steady_clock::now();
     return true;
   }
@@ -83,12 +104,11 @@ class OpenLogFiles {
     e.fd = -1;
   }
 
-  std::mutex mutex_;
   std::map<std::string, Entry> entries_;
 };
 
 OpenLogFiles& open_log_files() {
-  static OpenLogFiles files;  // lives for the process; the kernel closes the descriptors
+  thread_local OpenLogFiles files;
   return files;
 }
 

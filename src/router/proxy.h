@@ -28,8 +28,9 @@ struct ProxyOptions {
   std::string domain = "localhost";
   std::chrono::seconds first_byte_timeout{30};  // H12 after this
   std::chrono::seconds connect_timeout{5};
-  std::chrono::seconds idle_timeout{75};
-  std::size_t max_body_bytes = std::size_t{64} * 1024 * 1024;
+  std::chrono::seconds idle_timeout{75};     // a kept-alive client connection with no request
+  std::chrono::seconds rolling_timeout{55};  // no body byte either way for this long ends it
+  std::size_t threads = 2;                   // one event loop per thread
 };
 
 class Proxy {
@@ -40,7 +41,7 @@ class Proxy {
   Proxy& operator=(const Proxy&) = delete;
 
   Result<boost::asio::ip::tcp::endpoint> listen(const std::string& host, unsigned short port);
-  void start(std::size_t threads);
+  void start();
   void stop();
 
   struct Connection;  // one client connection (proxy.cpp)
@@ -51,9 +52,11 @@ class Proxy {
 
   ProxyOptions options_;
   const RouteTable& routes_;
-  boost::asio::io_context io_;
+  // Each event loop is run by exactly one thread, so a connection never needs a strand; the
+  // acceptor (on the first loop) deals connections out round robin.
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  unsigned short listen_port_ = 0;
+  std::string listen_port_;  // for X-Forwarded-Port
   std::atomic<std::uint64_t> round_robin_{0};
   std::vector<std::thread> threads_;
 };

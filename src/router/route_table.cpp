@@ -4,8 +4,14 @@
 
 namespace slipway::router {
 
+namespace {
+std::atomic<std::uint64_t> g_next_table_id{1};
+}  // namespace
+
 RouteTable::RouteTable(std::filesystem::path file)
-    : file_(std::move(file)), table_(std::make_shared<const Table>()) {
+    : file_(std::move(file)),
+      id_(g_next_table_id.fetch_add(1)),
+      table_(std::make_shared<const Table>()) {
   reload();
   watcher_ = std::thread([this] { watch(); });
 }
@@ -16,8 +22,20 @@ RouteTable::~RouteTable() {
 }
 
 std::shared_ptr<const Table> RouteTable::current() const {
-  std::lock_guard lock(mutex_);
-  return table_;
+  // Every request asks; the table changes a few times a minute. Each thread keeps the last
+  // table it saw and takes the lock only when the version has moved on.
+  struct Cached {
+    std::uint64_t owner = 0;  // which RouteTable (ids are never reused, addresses can be)
+    std::uint64_t version = 0;
+    std::shared_ptr<const Table> table;
+  };
+  thread_local Cached cached;
+  const std::uint64_t version = version_.load(std::memory_order_acquire);
+  if (cached.owner != id_ || cached.version != version) {
+    std::lock_guard lock(mutex_);
+    cached = Cached{id_, version_.load(std::memory_order_relaxed), table_};
+  }
+  return cached.table;
 }
 
 void RouteTable::watch() {
@@ -38,6 +56,7 @@ void RouteTable::reload() {
   std::lock_guard lock(mutex_);
   table_ = std::move(table);
   seen_ = version;
+  version_.fetch_add(1, std::memory_order_release);
 }
 
 }  // namespace slipway::router

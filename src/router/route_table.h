@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -33,8 +34,10 @@ class RouteTable {
   void reload();
 
   std::filesystem::path file_;
+  const std::uint64_t id_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Table> table_;
+  std::atomic<std::uint64_t> version_{1};  // bumped with every new table
   struct Version {
     ino_t inode = 0;
     time_t seconds = 0;

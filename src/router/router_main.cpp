@@ -37,13 +37,14 @@ int run_router(const RouterOptions& options) {
   proxy_options.data_dir = data_dir;
   proxy_options.domain = options.domain;
   proxy_options.first_byte_timeout = std::chrono::seconds(options.request_timeout_seconds);
+  proxy_options.threads = std::max(2U, std::thread::hardware_concurrency());
   Proxy proxy(proxy_options, routes);
   auto bound = proxy.listen(host, port);
   if (!bound) {
     spdlog::error("{}", bound.error().message);
     return 1;
   }
-  proxy.start(std::max(2U, std::thread::hardware_concurrency()));
+  proxy.start();
   std::error_code ec;
   std::filesystem::create_directories(data_dir / "run", ec);
   // The pid file is written once listening, so "started" means "serving".

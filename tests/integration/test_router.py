@@ -6,7 +6,7 @@ import time
 import pytest
 
 from harness import HerokuCli
-from runtime_helpers import app_log, wait_dynos_up, wait_for
+from runtime_helpers import app_log, wait_dynos_up, wait_for, web_ports
 from slugs import release_fixture, release_slug
 
 FAST = {"SLIPWAY_STOP_GRACE": "3", "SLIPWAY_BOOT_TIMEOUT": "10", "SLIPWAY_ROUTER_TIMEOUT": "3"}
@@ -121,6 +121,8 @@ def test_slow_dyno_is_h12_and_dropped_connection_is_h13(platform):
             ".serve_forever()\"")
     release_slug(server, "slowpoke", {"x": "y"}, {"web": slow})
     wait_dynos_up(server, "slowpoke", ["web.1"])
+    wait_for(lambda: web_ports(server, "slowpoke"), what="slowpoke in the routing table")
+    time.sleep(0.3)  # the router re-reads the table within ~100 ms
     resp, _ = through_router(server, "slowpoke")
     assert resp.status == 503
     assert 'code=H12 desc="Request timeout"' in app_log(server, "slowpoke")
