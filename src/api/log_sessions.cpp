@@ -1,10 +1,10 @@
 // Log sessions: POST /apps/{app}/log-sessions returns a capability URL (logplex_url) that
 // streams the app's log as server-sent events; with "tail" it stays open and follows, and a
 // reconnect with Last-Event-ID resumes where the previous stream stopped.
-#include <cctype>
 #include <mutex>
 
 #include "api/app_access.h"
+#include "api/request_bodies.h"
 #include "api/resources.h"
 #include "common/ids.h"
 #include "common/time.h"
@@ -13,13 +13,9 @@
 namespace slipway::api {
 namespace {
 
-using nlohmann::json;
-
-constexpr std::int64_t kMaxLines = 1500;  // Heroku's limit, and the size of an app's buffer
-
 struct LogSession {
   std::string app_id;
-  std::int64_t lines = 100;
+  std::int64_t lines = kDefaultLogLines;
   bool tail = false;
   logs::LogFilter filter;
   std::chrono::steady_clock::time_point created;
@@ -56,49 +52,6 @@ SessionRegistry& registry() {
   return instance;
 }
 
-bool is_filter_text(const std::string& s) {
-  if (s.size() > 64) return false;
-  for (const char c : s) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) {
-      return false;
-    }
-  }
-  return true;
-}
-
-Result<LogSession> parse_session(std::string_view body) {
-  json j = body.empty() ? json::object() : json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return make_error(ErrorCode::kBadRequest, "The request body must be a JSON object.");
-  }
-  LogSession s;
-  if (const auto lines = j.find("lines"); lines != j.end() && !lines->is_null()) {
-    if (!lines->is_number_integer() || lines->get<std::int64_t>() < 1 ||
-        lines->get<std::int64_t>() > kMaxLines) {
-      return make_error(ErrorCode::kInvalidParams, "`lines` must be a whole number from 1 to " +
-                                                       std::to_string(kMaxLines) + ".");
-    }
-    s.lines = lines->get<std::int64_t>();
-  }
-  if (const auto tail = j.find("tail"); tail != j.end() && !tail->is_null()) {
-    if (!tail->is_boolean())
-      return make_error(ErrorCode::kInvalidParams, "`tail` must be true or false.");
-    s.tail = tail->get<bool>();
-  }
-  for (const auto& [field, target] :
-       {std::pair{"dyno", &s.filter.dyno}, {"source", &s.filter.source}}) {
-    const auto it = j.find(field);
-    if (it == j.end() || it->is_null()) continue;
-    if (!it->is_string() || !is_filter_text(it->get<std::string>())) {
-      return make_error(
-          ErrorCode::kInvalidParams,
-          std::string("`") + field + "` must be a name like `web`, `web.1` or `app`.");
-    }
-    *target = it->get<std::string>();
-  }
-  return s;
-}
-
 std::string event(const logs::LogLine& line) {
   std::string out;
   if (line.end_offset != 0) out += "id: " + std::to_string(line.end_offset) + "\n";
@@ -108,10 +61,15 @@ std::string event(const logs::LogLine& line) {
 Result<Reply> create_session(const ApiDeps& deps, RequestContext& ctx) {
   auto app = load_app(deps.store, ctx);
   if (!app) return app.error();
-  auto session = parse_session(ctx.request.body());
-  if (!session) return session.error();
-  session->app_id = app->id;
-  const std::string token = registry().add(*session);
+  auto body = parse_log_session(ctx.request.body());
+  if (!body) return body.error();
+  LogSession session;
+  session.app_id = app->id;
+  session.lines = body->lines;
+  session.tail = body->tail;
+  session.filter.dyno = std::move(body->dyno);
+  session.filter.source = std::move(body->source);
+  const std::string token = registry().add(std::move(session));
   const std::string now = now_iso8601();
   return Reply{http::status::created,
                {{"id", new_uuid()},

@@ -32,6 +32,16 @@ Result<std::optional<std::string>> optional_string(const json& object, const cha
   return std::optional<std::string>(it->get<std::string>());
 }
 
+// Log filters (dyno and source names): up to 64 ASCII letters, digits, `.`, `-` and `_`.
+bool is_log_filter_text(std::string_view s) {
+  if (s.size() > kMaxLogFilterBytes) return false;
+  for (const char c : s) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '.' && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<AppCreateBody> parse_app_create(std::string_view body) {
@@ -155,6 +165,37 @@ Result<ReleaseCreateBody> parse_release_create(std::string_view body) {
     return make_error(ErrorCode::kInvalidParams,
                       "Pass exactly one of `slug` (to deploy a slug) and `release` (to roll back "
                       "to a release).");
+  }
+  return out;
+}
+
+Result<LogSessionBody> parse_log_session(std::string_view body) {
+  auto object = parse_object(body);
+  if (!object) return object.error();
+  LogSessionBody out;
+  if (const auto it = object->find("lines"); it != object->end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
+        it->get<std::int64_t>() > kMaxLogLines) {
+      return make_error(ErrorCode::kInvalidParams, "`lines` must be a whole number from 1 to " +
+                                                       std::to_string(kMaxLogLines) + ".");
+    }
+    out.lines = it->get<std::int64_t>();
+  }
+  if (const auto it = object->find("tail"); it != object->end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      return make_error(ErrorCode::kInvalidParams, "`tail` must be true or false.");
+    }
+    out.tail = it->get<bool>();
+  }
+  for (const auto& [field, target] : {std::pair{"dyno", &out.dyno}, {"source", &out.source}}) {
+    const auto it = object->find(field);
+    if (it == object->end() || it->is_null()) continue;
+    if (!it->is_string() || !is_log_filter_text(it->get<std::string>())) {
+      return make_error(
+          ErrorCode::kInvalidParams,
+          std::string("`") + field + "` must be a name like `web`, `web.1` or `app`.");
+    }
+    *target = it->get<std::string>();
   }
   return out;
 }

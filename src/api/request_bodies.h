@@ -2,6 +2,7 @@
 // before anything is changed, so a bad body is refused whole.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,6 +42,21 @@ struct ReleaseCreateBody {
   std::optional<std::string> description;
 };
 
+// POST /apps/{app}/log-sessions, as `heroku logs` sends it: {"lines":100,"tail":false} plus
+// "dyno" (a process type or dyno name; `--ps`/`--process-type` is sent as "dyno" too) and
+// "source" when given. Other fields (e.g. "type", which the CLI sends only for Fir apps) are
+// ignored.
+constexpr std::int64_t kDefaultLogLines = 100;
+constexpr std::int64_t kMaxLogLines = 1500;  // Heroku's limit, and the size of an app's buffer
+constexpr std::size_t kMaxLogFilterBytes = 64;
+
+struct LogSessionBody {
+  std::int64_t lines = kDefaultLogLines;  // 1 to kMaxLogLines
+  bool tail = false;
+  std::string dyno;    // "web", "web.1", "router"; empty for all
+  std::string source;  // "app", "heroku"; empty for all
+};
+
 // An absent or empty body is an empty object for these endpoints.
 Result<AppCreateBody> parse_app_create(std::string_view body);
 Result<AppUpdateBody> parse_app_update(std::string_view body);
@@ -53,5 +69,8 @@ Status validate_process_type(std::string_view type);
 
 Result<SlugCreateBody> parse_slug_create(std::string_view body);
 Result<ReleaseCreateBody> parse_release_create(std::string_view body);
+
+// `dyno` and `source` are up to 64 letters, digits, `.`, `-` and `_`; null counts as absent.
+Result<LogSessionBody> parse_log_session(std::string_view body);
 
 }  // namespace slipway::api

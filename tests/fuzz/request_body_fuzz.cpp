@@ -1,5 +1,6 @@
 // Fuzzes the JSON request-body parsers against nlohmann::json directly: a body is accepted exactly
 // when it is an object with well-typed fields, and every accepted config key is a valid name.
+// Every input goes through every parser.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +35,21 @@ bool key_ok(std::string_view key) {
   return true;
 }
 
+// Log session lines: a JSON integer from 1 to 1500, signed or unsigned.
+bool lines_ok(const json& v) {
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>() >= 1 && v.get<std::uint64_t>() <= 1500;
+  return v.is_number_integer() && v.get<std::int64_t>() >= 1 && v.get<std::int64_t>() <= 1500;
+}
+
+// Log session dyno and source filters: strings of at most 64 of [A-Za-z0-9._-].
+bool filter_ok(const json& v) {
+  if (!v.is_string()) return false;
+  const auto& s = v.get_ref<const std::string&>();
+  return s.size() <= 64 &&
+         s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+             std::string::npos;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -52,12 +68,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto release = slipway::api::parse_release_create(body); release.ok()) {
     FUZZ_CHECK(release->slug.has_value() != release->release.has_value());
   }
+  const auto session = slipway::api::parse_log_session(body);
+  if (session.ok()) {
+    FUZZ_CHECK(session->lines >= 1 && session->lines <= slipway::api::kMaxLogLines);
+  }
 
   json object = json::object();  // a blank body is an empty object
   if (body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
     object = json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (object.is_discarded() || !object.is_object()) {
-      FUZZ_CHECK(!create.ok() && !update.ok() && !patch.ok());
+      FUZZ_CHECK(!create.ok() && !update.ok() && !patch.ok() && !session.ok());
       return 0;
     }
   }
@@ -67,6 +87,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   constexpr auto is_string_or_null = +[](const json& v) { return v.is_null() || v.is_string(); };
   constexpr auto is_bool_or_null = +[](const json& v) { return v.is_null() || v.is_boolean(); };
+  constexpr auto is_lines_or_null = +[](const json& v) { return v.is_null() || lines_ok(v); };
+  constexpr auto is_filter_or_null = +[](const json& v) { return v.is_null() || filter_ok(v); };
 
   FUZZ_CHECK(create.ok() ==
              (typed("name", is_string_or_null) && typed("region", is_string_or_null) &&
@@ -103,6 +125,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(it != object.end());
       FUZZ_CHECK(value ? (it->is_string() && it->get<std::string>() == *value) : it->is_null());
     }
+  }
+
+  // A log session body: absent or null fields take their defaults, other fields are ignored.
+  FUZZ_CHECK(session.ok() ==
+             (typed("lines", is_lines_or_null) && typed("tail", is_bool_or_null) &&
+              typed("dyno", is_filter_or_null) && typed("source", is_filter_or_null)));
+  if (session.ok()) {
+    const auto given = [&](const char* field) {
+      const auto it = object.find(field);
+      return it != object.end() && !it->is_null() ? &*it : nullptr;
+    };
+    const json* lines = given("lines");
+    FUZZ_CHECK(session->lines == (lines ? lines->get<std::int64_t>() : 100));
+    const json* tail = given("tail");
+    FUZZ_CHECK(session->tail == (tail ? tail->get<bool>() : false));
+    const json* dyno = given("dyno");
+    FUZZ_CHECK(session->dyno == (dyno ? dyno->get<std::string>() : std::string()));
+    const json* source = given("source");
+    FUZZ_CHECK(session->source == (source ? source->get<std::string>() : std::string()));
   }
   return 0;
 }
