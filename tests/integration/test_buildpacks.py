@@ -278,10 +278,14 @@ def test_node_postbuild_replaces_build_and_production_false_keeps_dev_deps(tmp_p
     build_dir = copy_app("node-app", tmp_path / "build")
     pkg = json.loads((build_dir / "package.json").read_text())
     pkg["scripts"]["heroku-postbuild"] = "build-stamp public/postbuild.json"
+    pkg["engines"]["node"] = ">=99"
     (build_dir / "package.json").write_text(json.dumps(pkg))
     code, out = compile_app(BUILDPACKS / "nodejs", build_dir, tmp_path / "cache",
-                            tmp_path / "env", tmp_path, {"NPM_CONFIG_PRODUCTION": "false"})
+                            tmp_path / "env", tmp_path,
+                            {"NPM_CONFIG_PRODUCTION": "false", "USE_NPM_INSTALL": "true"})
     assert code == 0, out
+    assert " !     package.json asks for Node.js >=99 but this machine has v" in out
+    assert "Installing node modules (package.json)\n" in out
     assert "Running heroku-postbuild" in out and "Running build\n" not in out
     assert (build_dir / "public" / "postbuild.json").is_file()
     assert not (build_dir / "public" / "build.json").exists()
@@ -370,9 +374,11 @@ def test_python_requirement_not_available_offline_fails_clearly(tmp_path):
     build_dir.mkdir()
     (build_dir / "requirements.txt").write_text("Django>=3.2\nslipway-no-such-package==9.9\n")
     (build_dir / "Procfile").write_text("web: python -m http.server $PORT\n")
+    (build_dir / ".python-version").write_text("3.99\n")
     code, out = compile_app(BUILDPACKS / "python", build_dir, tmp_path / "cache",
                             tmp_path / "env", tmp_path)
     assert code != 0
+    assert " !     The app asks for Python 3.99 (.python-version or runtime.txt)" in out
     assert "Requirement already satisfied: Django" in out
     assert (" !     Not installed on this machine and not downloadable: "
             "slipway-no-such-package==9.9") in out, out
