@@ -17,7 +17,7 @@ Result<Reply> list_releases(const ApiDeps& deps, RequestContext& ctx) {
   std::vector<nlohmann::json> items;
   std::map<std::string, std::vector<SortKey>> fields{{"version", {}}, {"id", {}}};
   for (const auto& r : *releases) {
-    items.push_back(release_json(r, *app));
+    items.push_back(release_json(r, *app, deps.settings.api_url));
     fields["version"].push_back(number_key(r.version));
     fields["id"].push_back(text_key(r.id));
   }
@@ -36,7 +36,7 @@ Result<Reply> release_info(const ApiDeps& deps, RequestContext& ctx) {
   if (!app) return app.error();
   auto release = load_release(deps, ctx, *app);
   if (!release) return release.error();
-  return Reply{http::status::ok, release_json(*release, *app), {}};
+  return Reply{http::status::ok, release_json(*release, *app, deps.settings.api_url), {}};
 }
 
 Result<Reply> release_config(const ApiDeps& deps, RequestContext& ctx) {
@@ -63,7 +63,7 @@ Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
     if (!release) return release.error();
     log_release(deps, *release);
     deps.runtime.app_changed(app->id);
-    return Reply{http::status::created, release_json(*release, *app), {}};
+    return Reply{http::status::created, release_json(*release, *app, deps.settings.api_url), {}};
   }
   std::string_view ref = *body->release;
   if (!ref.empty() && ref.front() == 'v') ref.remove_prefix(1);
@@ -85,7 +85,7 @@ Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
   if (!release) return release.error();
   log_release(deps, *release);
   deps.runtime.app_changed(app->id);
-  return Reply{http::status::created, release_json(*release, *app), {}};
+  return Reply{http::status::created, release_json(*release, *app, deps.settings.api_url), {}};
 }
 
 }  // namespace

@@ -78,21 +78,58 @@ json app_json(const store::App& app, const ApiSettings& s) {
           {"locked", false}};
 }
 
-json release_json(const store::Release& r, const store::App& app) {
-  return {{"id", r.id},
-          {"version", r.version},
-          {"description", r.description},
-          {"status", r.status},
-          {"current", r.current},
-          {"created_at", r.created_at},
-          {"updated_at", r.updated_at},
-          {"user", {{"id", r.user_id}, {"email", r.user_email}}},
-          {"app", {{"id", app.id}, {"name", app.name}}},
-          {"slug", r.slug_id ? json{{"id", *r.slug_id}} : json(nullptr)},
-          {"addon_plan_names", json::array()},
-          {"output_stream_url", nullptr},
-          {"eligible_for_rollback", r.status == "succeeded"},
-          {"oci_image", nullptr}};
+std::string release_output_url(const std::string& api_url, const std::string& release_id,
+                               const std::string& secret) {
+  return api_url + "/release-output/" + release_id + "/" + secret;
+}
+
+std::string build_output_url(const std::string& api_url, const std::string& build_id,
+                             const std::string& secret) {
+  return api_url + "/build-output/" + build_id + "/" + secret;
+}
+
+json release_json(const store::Release& r, const store::App& app, const std::string& api_url) {
+  return {
+      {"id", r.id},
+      {"version", r.version},
+      {"description", r.description},
+      {"status", r.status},
+      {"current", r.current},
+      {"created_at", r.created_at},
+      {"updated_at", r.updated_at},
+      {"user", {{"id", r.user_id}, {"email", r.user_email}}},
+      {"app", {{"id", app.id}, {"name", app.name}}},
+      {"slug", r.slug_id ? json{{"id", *r.slug_id}} : json(nullptr)},
+      {"addon_plan_names", json::array()},
+      {"output_stream_url",
+       r.output_secret ? json(release_output_url(api_url, r.id, *r.output_secret)) : json(nullptr)},
+      {"eligible_for_rollback", r.status == "succeeded"},
+      {"oci_image", nullptr}};
+}
+
+json buildpack_installation_json(const std::string& url, std::size_t ordinal) {
+  return {{"ordinal", ordinal}, {"buildpack", {{"url", url}, {"name", url}}}};
+}
+
+json build_json(const store::Build& b, const std::string& api_url) {
+  json buildpacks = json::array();
+  for (const auto& url : b.buildpacks) buildpacks.push_back({{"url", url}, {"name", url}});
+  return {{"id", b.id},
+          {"app", {{"id", b.app_id}}},
+          {"status", b.status},
+          {"output_stream_url", build_output_url(api_url, b.id, b.output_secret)},
+          {"source_blob",
+           {{"url", b.source_url},
+            {"version", nullable(b.source_version)},
+            {"version_description", nullptr},
+            {"checksum", nullable(b.source_checksum)}}},
+          {"release", b.release_id ? json{{"id", *b.release_id}} : json(nullptr)},
+          {"slug", b.slug_id ? json{{"id", *b.slug_id}} : json(nullptr)},
+          {"stack", "heroku-24"},
+          {"buildpacks", buildpacks},
+          {"user", {{"id", b.user_id}, {"email", b.user_email}}},
+          {"created_at", b.created_at},
+          {"updated_at", b.updated_at}};
 }
 
 json owner_collaborator_json(const store::App& app) {

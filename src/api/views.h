@@ -10,7 +10,17 @@ namespace slipway::api {
 
 nlohmann::json account_json(const store::Account& account);
 nlohmann::json app_json(const store::App& app, const ApiSettings& settings);
-nlohmann::json release_json(const store::Release& release, const store::App& app);
+// `api_url` builds the release phase's output URL (a capability, since the CLI fetches it
+// without credentials).
+nlohmann::json release_json(const store::Release& release, const store::App& app,
+                            const std::string& api_url);
+nlohmann::json build_json(const store::Build& build, const std::string& api_url);
+// One element of GET/PUT /apps/{app}/buildpack-installations.
+nlohmann::json buildpack_installation_json(const std::string& url, std::size_t ordinal);
+std::string release_output_url(const std::string& api_url, const std::string& release_id,
+                               const std::string& secret);
+std::string build_output_url(const std::string& api_url, const std::string& build_id,
+                             const std::string& secret);
 nlohmann::json owner_collaborator_json(const store::App& app);
 // `upload_url` is known only when the slug is created (only a hash of its secret is kept).
 nlohmann::json slug_json(const store::Slug& slug, const std::optional<std::string>& upload_url);

@@ -82,6 +82,46 @@ CREATE TABLE formation (
   UNIQUE (app_id, type)
 );
 )sql"},
+      {3, R"sql(
+-- Builds of pushed or uploaded source. output_secret is the capability in output_stream_url,
+-- kept in plain text because every GET of the build returns that URL (it grants reading the
+-- build log, nothing else).
+CREATE TABLE builds (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES accounts(id),
+  source_url TEXT NOT NULL,
+  source_version TEXT,
+  source_checksum TEXT,
+  buildpacks_json TEXT NOT NULL,
+  slug_id TEXT,
+  release_id TEXT,
+  output_secret TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX builds_by_app ON builds(app_id, created_at);
+-- Source tarballs uploaded through POST /sources; one secret guards both of their URLs.
+CREATE TABLE sources (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  secret_sha256 TEXT NOT NULL,
+  blob_sha256 TEXT,
+  size INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE buildpack_installations (
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  PRIMARY KEY (app_id, ordinal)
+);
+-- A release whose release phase runs is 'pending' until it ends; its output is readable at a
+-- capability URL built from this secret.
+ALTER TABLE releases ADD COLUMN output_secret TEXT;
+)sql"},
   };
   return kMigrations;
 }

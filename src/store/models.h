@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace slipway::store {
 
@@ -55,6 +56,7 @@ struct Release {
   std::string user_email;
   ConfigVars config;
   std::optional<std::string> slug_id;
+  std::optional<std::string> output_secret;  // set when a release phase runs (its output)
   std::string created_at;
   std::string updated_at;
   bool current = false;
@@ -98,6 +100,40 @@ struct FormationUpdate {
   std::optional<std::int64_t> quantity;  // absolute
   std::optional<std::int64_t> delta;     // relative ("+1", "-1")
   std::optional<std::string> size;       // canonical size name
+};
+
+// A build of pushed or uploaded source into a slug (Heroku's Build API).
+struct Build {
+  std::string id;
+  std::string app_id;
+  std::string status;  // pending, succeeded, failed
+  std::string user_id;
+  std::string user_email;
+  std::string source_url;
+  std::optional<std::string> source_version;  // the commit, for git pushes
+  std::optional<std::string> source_checksum;
+  std::vector<std::string> buildpacks;  // as used (or asked for, while pending)
+  std::optional<std::string> slug_id;
+  std::optional<std::string> release_id;
+  std::string output_secret;  // the capability in output_stream_url (grants reading the log)
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct NewBuild {
+  std::string source_url;
+  std::optional<std::string> source_version;
+  std::optional<std::string> source_checksum;
+  std::vector<std::string> buildpacks;
+};
+
+// An uploaded source tarball (POST /sources), referenced by builds through its URL.
+struct Source {
+  std::string id;
+  std::string account_id;
+  std::optional<std::string> blob_sha256;  // set once uploaded
+  std::optional<std::int64_t> size;
+  std::string created_at;
 };
 
 struct ConfigChangeOutcome {

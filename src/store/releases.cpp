@@ -12,7 +12,8 @@ constexpr std::string_view kReleaseSelect =
     "SELECT r.id, r.app_id, r.version, r.description, r.status, r.user_id, u.email,"
     " r.config_json, r.slug_id, r.created_at, r.updated_at,"
     " r.version = (SELECT MAX(c.version) FROM releases c"
-    "              WHERE c.app_id = r.app_id AND c.status = 'succeeded') AS current"
+    "              WHERE c.app_id = r.app_id AND c.status = 'succeeded') AS current,"
+    " r.output_secret"
     " FROM releases r JOIN accounts u ON u.id = r.user_id ";
 
 Release read_release(const Statement& q) {
@@ -29,6 +30,7 @@ Release read_release(const Statement& q) {
   r.created_at = q.text(9);
   r.updated_at = q.text(10);
   r.current = q.integer(11) != 0;
+  r.output_secret = q.optional_text(12);
   return r;
 }
 
@@ -44,7 +46,8 @@ bool is_version_number(std::string_view ref) {
 
 Release Store::insert_release(const std::string& app_id, const Account& user,
                               const std::string& description, const ConfigVars& config,
-                              const std::optional<std::string>& slug_id) {
+                              const std::optional<std::string>& slug_id,
+                              const std::optional<std::string>& pending_output_secret) {
   std::int64_t version = 1;
   std::optional<std::string> slug = slug_id;
   {
@@ -66,17 +69,18 @@ Release Store::insert_release(const std::string& app_id, const Account& user,
   r.app_id = app_id;
   r.version = version;
   r.description = description;
-  r.status = "succeeded";
+  r.status = pending_output_secret ? "pending" : "succeeded";
+  r.output_secret = pending_output_secret;
   r.user_id = user.id;
   r.user_email = user.email;
   r.config = config;
   r.slug_id = slug;
   r.created_at = now;
   r.updated_at = now;
-  r.current = true;
+  r.current = !pending_output_secret;
   db_->prepare(
          "INSERT INTO releases(id, app_id, version, description, status, user_id, config_json,"
-         " slug_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+         " slug_id, created_at, updated_at, output_secret) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, r.id)
       .bind(2, app_id)
       .bind(3, version)
@@ -87,7 +91,9 @@ Release Store::insert_release(const std::string& app_id, const Account& user,
       .bind(8, slug)
       .bind(9, now)
       .bind(10, now)
+      .bind(11, pending_output_secret)
       .run();
+  if (pending_output_secret) return r;  // released when its release phase succeeds
   db_->prepare("UPDATE apps SET released_at = ?, updated_at = ? WHERE id = ?")
       .bind(1, now)
       .bind(2, now)
@@ -124,6 +130,51 @@ Result<Release> Store::find_release(const std::string& app_id, std::string_view 
 
 Result<Release> Store::release_slug(const std::string& app_id, const Account& user,
                                     const std::string& slug_id, const std::string& description) {
+  return release_slug_impl(app_id, user, slug_id, description, std::nullopt);
+}
+
+Result<Release> Store::release_slug_pending(const std::string& app_id, const Account& user,
+                                            const std::string& slug_id,
+                                            const std::string& description,
+                                            const std::string& output_secret) {
+  return release_slug_impl(app_id, user, slug_id, description, output_secret);
+}
+
+Result<Release> Store::finish_release(const std::string& release_id, bool succeeded) {
+  return guarded<Release>([&](Database& db) -> Result<Release> {
+    Transaction tx(db);
+    const std::string now = now_iso8601();
+    std::string app_id;
+    {
+      auto q = db.prepare("SELECT app_id FROM releases WHERE id = ? AND status = 'pending'");
+      q.bind(1, release_id);
+      if (!q.step()) return make_error(ErrorCode::kNotFound, "Couldn't find that pending release.");
+      app_id = q.text(0);
+    }
+    db.prepare("UPDATE releases SET status = ?, updated_at = ? WHERE id = ?")
+        .bind(1, succeeded ? "succeeded" : "failed")
+        .bind(2, now)
+        .bind(3, release_id)
+        .run();
+    if (succeeded) {
+      db.prepare("UPDATE apps SET released_at = ?, updated_at = ? WHERE id = ?")
+          .bind(1, now)
+          .bind(2, now)
+          .bind(3, app_id)
+          .run();
+    }
+    auto q = db.prepare(std::string(kReleaseSelect) + "WHERE r.id = ?");
+    q.bind(1, release_id);
+    q.step();
+    Release release = read_release(q);
+    tx.commit();
+    return release;
+  });
+}
+
+Result<Release> Store::release_slug_impl(const std::string& app_id, const Account& user,
+                                         const std::string& slug_id, const std::string& description,
+                                         const std::optional<std::string>& pending_output_secret) {
   return guarded<Release>([&](Database& db) -> Result<Release> {
     Transaction tx(db);
     std::map<std::string, std::string> process_types;
@@ -152,7 +203,8 @@ Result<Release> Store::release_slug(const std::string& app_id, const Account& us
       q.bind(1, app_id);
       while (q.step()) config.emplace(q.text(0), q.text(1));
     }
-    Release release = insert_release(app_id, user, description, config, slug_id);
+    Release release =
+        insert_release(app_id, user, description, config, slug_id, pending_output_secret);
     if (first_slug && process_types.count("web") != 0) {
       // Heroku scales web to one dyno on the first deploy that has a web process type, unless
       // a quantity was already asked for.

@@ -69,6 +69,38 @@ class Store {
   // A new release with the slug and config of `target`; the app's config vars become that config.
   Result<Release> rollback(const std::string& app_id, const Account& user, const Release& target);
 
+  // A release of `slug_id` whose release phase must run first: it is created 'pending' (not
+  // current, so the previous release keeps serving) with the secret of its output URL.
+  Result<Release> release_slug_pending(const std::string& app_id, const Account& user,
+                                       const std::string& slug_id, const std::string& description,
+                                       const std::string& output_secret);
+  // Ends a pending release: 'succeeded' makes it current, 'failed' leaves it in the history.
+  Result<Release> finish_release(const std::string& release_id, bool succeeded);
+
+  // --- builds, sources and buildpacks (builds.cpp)
+  Result<Build> create_build(const std::string& app_id, const Account& user, const NewBuild& build,
+                             const std::string& output_secret);
+  Result<Build> finish_build(const std::string& build_id, bool succeeded,
+                             const std::vector<std::string>& buildpacks,
+                             const std::optional<std::string>& slug_id,
+                             const std::optional<std::string>& release_id);
+  Result<std::vector<Build>> list_builds(const std::string& app_id);
+  Result<Build> find_build(const std::string& app_id, const std::string& build_id);
+  // The build whose output_secret is `secret` (compared in constant time), by build id.
+  Result<Build> find_build_for_output(const std::string& build_id, std::string_view secret);
+  // The release whose output_secret is `secret`, by release id.
+  Result<Release> find_release_for_output(const std::string& release_id, std::string_view secret);
+  Result<Source> create_source(const std::string& account_id, const std::string& secret_sha256);
+  Result<Source> find_source(const std::string& source_id, const std::string& secret_sha256);
+  Result<Source> attach_source_blob(const std::string& source_id, const std::string& blob_sha256,
+                                    std::int64_t size);
+  Result<std::vector<std::string>> buildpack_installations(const std::string& app_id);
+  Result<std::vector<std::string>> set_buildpack_installations(
+      const std::string& app_id, const std::vector<std::string>& urls);
+  // After a restart of the control plane: builds and release phases that were running when it
+  // stopped cannot finish any more; they are marked failed. Returns how many.
+  Result<std::int64_t> fail_interrupted_work();
+
   // --- formation (formation.cpp)
   Result<std::vector<FormationEntry>> formation(const std::string& app_id);
   // Applies all updates or none. Quantities are clamped at 0 from below; kInvalidParams above
@@ -98,7 +130,11 @@ class Store {
 
   Release insert_release(const std::string& app_id, const Account& user,
                          const std::string& description, const ConfigVars& config,
-                         const std::optional<std::string>& slug_id = std::nullopt);
+                         const std::optional<std::string>& slug_id = std::nullopt,
+                         const std::optional<std::string>& pending_output_secret = std::nullopt);
+  Result<Release> release_slug_impl(const std::string& app_id, const Account& user,
+                                    const std::string& slug_id, const std::string& description,
+                                    const std::optional<std::string>& pending_output_secret);
 
   std::mutex mutex_;
   std::unique_ptr<Database> db_;

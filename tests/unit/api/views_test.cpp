@@ -58,7 +58,7 @@ TEST(ReleaseJson, CarriesTheSdkFieldsTheCliReads) {
   r.user_id = "u";
   r.user_email = "dev@example.com";
   r.current = true;
-  const auto j = release_json(r, sample_app());
+  const auto j = release_json(r, sample_app(), "https://api.example");
   EXPECT_EQ(j["version"], 7);
   EXPECT_EQ(j["user"]["email"], "dev@example.com");
   EXPECT_EQ(j["current"], true);
@@ -68,7 +68,7 @@ TEST(ReleaseJson, CarriesTheSdkFieldsTheCliReads) {
   EXPECT_TRUE(j["addon_plan_names"].is_array());
   EXPECT_EQ(j["app"]["name"], "my-app");
   r.status = "failed";
-  EXPECT_EQ(release_json(r, sample_app())["eligible_for_rollback"], false);
+  EXPECT_EQ(release_json(r, sample_app(), "https://api.example")["eligible_for_rollback"], false);
 }
 
 TEST(AccountJson, EmailAndId) {

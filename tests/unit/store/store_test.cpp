@@ -153,5 +153,103 @@ TEST_F(StoreTest, RenameMaintenanceAndDelete) {
   EXPECT_EQ(store_->integrity_check().value(), "ok");
 }
 
+// A slug with an uploaded archive (the blob itself is not needed by the store).
+std::string ready_slug(Store& store, const App& app, std::map<std::string, std::string> types) {
+  NewSlug spec;
+  spec.process_types = std::move(types);
+  spec.stack = "heroku-24";
+  auto slug = store.create_slug(app.id, spec, "upload-secret-hash");
+  EXPECT_TRUE(slug.ok());
+  EXPECT_TRUE(store.attach_slug_blob(slug->id, std::string(64, 'a'), 10).ok());
+  return slug->id;
+}
+
+TEST_F(StoreTest, PendingReleaseIsNotCurrentUntilItSucceeds) {
+  const App app = make_app("phased");
+  const auto v2 =
+      store_->release_slug(app.id, owner_, ready_slug(*store_, app, {{"web", "a"}}), "Deploy one");
+  ASSERT_TRUE(v2.ok());
+  const auto slug3 = ready_slug(*store_, app, {{"web", "b"}, {"release", "migrate"}});
+  auto v3 = store_->release_slug_pending(app.id, owner_, slug3, "Deploy two", "s3cret");
+  ASSERT_TRUE(v3.ok());
+  EXPECT_EQ(v3->status, "pending");
+  EXPECT_FALSE(v3->current);
+  EXPECT_EQ(store_->current_slug(app.id).value()->id, *v2->slug_id);  // v2 keeps serving
+
+  auto by_output = store_->find_release_for_output(v3->id, "s3cret");
+  ASSERT_TRUE(by_output.ok());
+  EXPECT_EQ(by_output->version, 3);
+  EXPECT_FALSE(store_->find_release_for_output(v3->id, "wrong").ok());
+
+  auto done = store_->finish_release(v3->id, true);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->status, "succeeded");
+  EXPECT_TRUE(done->current);
+  EXPECT_EQ(store_->current_slug(app.id).value()->id, slug3);
+  EXPECT_FALSE(store_->finish_release(v3->id, false).ok());  // only pending releases end
+}
+
+TEST_F(StoreTest, FailedReleaseLeavesThePreviousOneCurrent) {
+  const App app = make_app("phasefail");
+  const auto v2 =
+      store_->release_slug(app.id, owner_, ready_slug(*store_, app, {{"web", "a"}}), "Deploy one");
+  auto v3 = store_->release_slug_pending(
+      app.id, owner_, ready_slug(*store_, app, {{"web", "b"}, {"release", "x"}}), "two", "s");
+  ASSERT_TRUE(store_->finish_release(v3->id, false).ok());
+  const auto releases = store_->list_releases(app.id).value();
+  ASSERT_EQ(releases.size(), 3U);
+  EXPECT_EQ(releases[2].status, "failed");
+  EXPECT_FALSE(releases[2].current);
+  EXPECT_TRUE(releases[1].current);
+  EXPECT_EQ(store_->current_slug(app.id).value()->id, *v2->slug_id);
+}
+
+TEST_F(StoreTest, BuildsGoFromPendingToFinishedOnce) {
+  const App app = make_app("builder");
+  NewBuild spec{"https://example/sources/1", "abc123", std::nullopt, {"heroku/nodejs"}};
+  auto build = store_->create_build(app.id, owner_, spec, "out-secret");
+  ASSERT_TRUE(build.ok());
+  EXPECT_EQ(build->status, "pending");
+  EXPECT_TRUE(store_->find_build_for_output(build->id, "out-secret").ok());
+  EXPECT_FALSE(store_->find_build_for_output(build->id, "out-secre").ok());
+  auto done = store_->finish_build(build->id, true, {"heroku/nodejs"}, "slug-1", "release-1");
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->status, "succeeded");
+  EXPECT_EQ(done->slug_id, "slug-1");
+  auto again = store_->finish_build(build->id, false, {}, std::nullopt, std::nullopt);
+  EXPECT_EQ(again->status, "succeeded");  // a finished build stays as it ended
+  EXPECT_EQ(store_->list_builds(app.id).value().size(), 1U);
+  EXPECT_EQ(store_->find_build(app.id, build->id).value().source_version, "abc123");
+}
+
+TEST_F(StoreTest, InterruptedBuildsAndReleasePhasesFailOnRestart) {
+  const App app = make_app("interrupted");
+  auto build = store_->create_build(app.id, owner_, {"u", std::nullopt, std::nullopt, {}}, "s");
+  auto release = store_->release_slug_pending(
+      app.id, owner_, ready_slug(*store_, app, {{"release", "x"}}), "d", "s");
+  ASSERT_TRUE(build.ok() && release.ok());
+  EXPECT_EQ(store_->fail_interrupted_work().value(), 2);
+  EXPECT_EQ(store_->find_build(app.id, build->id).value().status, "failed");
+  EXPECT_EQ(store_->find_release(app.id, release->id).value().status, "failed");
+  EXPECT_EQ(store_->fail_interrupted_work().value(), 0);
+}
+
+TEST_F(StoreTest, SourcesNeedTheirSecretAndBuildpackListsReplaceWhole) {
+  auto source = store_->create_source(owner_.id, "hash-of-secret");
+  ASSERT_TRUE(source.ok());
+  EXPECT_FALSE(store_->find_source(source->id, "other").ok());
+  auto uploaded = store_->attach_source_blob(source->id, std::string(64, 'b'), 42);
+  ASSERT_TRUE(uploaded.ok());
+  EXPECT_EQ(store_->find_source(source->id, "hash-of-secret").value().size, 42);
+
+  const App app = make_app("packs");
+  EXPECT_TRUE(store_->buildpack_installations(app.id).value().empty());
+  ASSERT_TRUE(store_->set_buildpack_installations(app.id, {"heroku/python", "heroku/nodejs"}).ok());
+  EXPECT_EQ(store_->buildpack_installations(app.id).value(),
+            (std::vector<std::string>{"heroku/python", "heroku/nodejs"}));
+  ASSERT_TRUE(store_->set_buildpack_installations(app.id, {}).ok());
+  EXPECT_TRUE(store_->buildpack_installations(app.id).value().empty());
+}
+
 }  // namespace
 }  // namespace slipway::store
