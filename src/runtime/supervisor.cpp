@@ -425,14 +425,7 @@ void Supervisor::publish() {
   for (const auto& d : outgoing_) {  // still serving while their replacement boots
     if (!d->handed_over) routes[d->app_name].backends.emplace_back(d->name, d->port);
   }
-  for (const auto& [app_id, dynos] : by_app) {
-    std::string signature;
-    for (const auto& d : dynos) {
-      signature += d.name + d.state + d.updated_at + std::to_string(d.port) + d.release_id + ";";
-    }
-    if (published_status_[app_id] == signature) continue;
-    if (write_status(paths_, app_id, dynos)) published_status_[app_id] = signature;
-  }
+  // Routes first: a dyno that `heroku ps` shows up is already in the routing table.
   std::string route_signature;
   for (const auto& [name, r] : routes) {
     route_signature += name + (r.maintenance ? "!" : "") + ":";
@@ -442,6 +435,14 @@ void Supervisor::publish() {
   }
   if (route_signature != published_routes_ && write_routes(paths_, routes)) {
     published_routes_ = route_signature;
+  }
+  for (const auto& [app_id, dynos] : by_app) {
+    std::string signature;
+    for (const auto& d : dynos) {
+      signature += d.name + d.state + d.updated_at + std::to_string(d.port) + d.release_id + ";";
+    }
+    if (published_status_[app_id] == signature) continue;
+    if (write_status(paths_, app_id, dynos)) published_status_[app_id] = signature;
   }
 }
 
