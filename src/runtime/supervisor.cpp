@@ -38,11 +38,19 @@ struct Supervisor::Dyno {
   bool kill_sent = false;
   int crashes = 0;
   Clock::time_point restart_at{};
+  bool handed_over = false;  // outgoing: out of the routing table, SIGTERM at sigterm_at
+  Clock::time_point sigterm_at{};
+
+  std::string key() const { return app_id + "/" + name; }
 };
 
 namespace {
 
 constexpr std::size_t kMaxLineBytes = 10000;
+
+// How long an outgoing web dyno lives on after leaving the routing table: the router re-reads
+// routes.json within ~100 ms, and requests it had already sent there get to finish.
+constexpr auto kRouterCatchUp = std::chrono::seconds(1);
 
 std::string generation_of(const DesiredApp& app, const std::string& type, const std::string& name) {
   auto counter = [](const std::map<std::string, std::int64_t>& m, const std::string& key) {
@@ -77,8 +85,10 @@ Supervisor::~Supervisor() {
   for (auto& [key, d] : active_) {
     if (d->output_fd >= 0) ::close(d->output_fd);
   }
-  for (auto& d : stopping_) {
-    if (d->output_fd >= 0) ::close(d->output_fd);
+  for (auto* dynos : {&outgoing_, &stopping_}) {
+    for (auto& d : *dynos) {
+      if (d->output_fd >= 0) ::close(d->output_fd);
+    }
   }
 }
 
@@ -96,11 +106,14 @@ void Supervisor::run(const std::atomic<bool>& stop) {
     poll_output(100);
     reap();
     check_boot_and_stops();
+    hand_over();
     publish();
   }
   // Shutting down on purpose: every dyno gets SIGTERM, then SIGKILL after the grace period.
   for (auto& [key, d] : active_) retire(std::move(d), "Stopping all processes with SIGTERM");
   active_.clear();
+  for (auto& d : outgoing_) retire(std::move(d), "Stopping all processes with SIGTERM");
+  outgoing_.clear();
   while (!stopping_.empty()) {
     poll_output(100);
     reap();
@@ -162,7 +175,7 @@ void Supervisor::reconcile_app(const DesiredApp& app) {
       retire(std::move(it->second), "Stopping all processes with SIGTERM");
       it = active_.erase(it);
     } else if (d.generation != generation_of(app, d.type, d.name)) {
-      retire(std::move(it->second), "Restarting");
+      replace(std::move(it->second));  // its replacement starts below
       it = active_.erase(it);
     } else {
       ++it;
@@ -237,6 +250,51 @@ void Supervisor::retire(std::unique_ptr<Dyno> d, const std::string& reason) {
   stopping_.push_back(std::move(d));
 }
 
+// Preboot, as Heroku does it for web: an up web dyno keeps serving until its replacement is up
+// (hand_over). Other types stop first, as on Heroku, whose preboot covers web only: a worker or
+// clock process is often meant to run once (a scheduler, a queue consumer), and two copies side
+// by side would do its work twice. A web dyno that is not up serves nobody, so it just stops.
+void Supervisor::replace(std::unique_ptr<Dyno> d) {
+  if (d->type == "web" && d->state == "up") {
+    outgoing_.push_back(std::move(d));
+  } else {
+    retire(std::move(d), "Restarting");
+  }
+}
+
+// An outgoing dyno serves until its replacement is up, then leaves the routing table and gets
+// SIGTERM once the router has had time to notice. A replacement that fails to boot (crash, R10)
+// does not keep it alive: the release or restart that was asked for wins. With no replacement
+// at all (scaled down, app deleted, release not runnable) it stops at once, as before preboot.
+void Supervisor::hand_over() {
+  const auto now = Clock::now();
+  for (auto it = outgoing_.begin(); it != outgoing_.end();) {
+    Dyno& old = **it;
+    if (!old.handed_over) {
+      const auto next = active_.find(old.key());
+      if (next == active_.end()) {
+        retire(std::move(*it), "Stopping all processes with SIGTERM");
+        it = outgoing_.erase(it);
+        continue;
+      }
+      const Dyno& replacement = *next->second;
+      if (replacement.state == "up" || replacement.crashes > 0) {
+        if (replacement.state != "up") {
+          log(old, "Replacement failed to boot; stopping the old process anyway");
+        }
+        old.handed_over = true;
+        old.sigterm_at = now + kRouterCatchUp;
+      }
+    }
+    if (old.handed_over && now >= old.sigterm_at) {
+      retire(std::move(*it), "Restarting");
+      it = outgoing_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void Supervisor::poll_output(int timeout_ms) {
   std::vector<pollfd> fds;
   std::vector<Dyno*> owners;
@@ -247,7 +305,9 @@ void Supervisor::poll_output(int timeout_ms) {
     }
   };
   for (auto& [key, d] : active_) add(*d);
-  for (auto& d : stopping_) add(*d);
+  for (auto* dynos : {&outgoing_, &stopping_}) {
+    for (auto& d : *dynos) add(*d);
+  }
   if (fds.empty()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
     return;
@@ -300,14 +360,17 @@ void Supervisor::reap() {
     d->state_since = now_iso8601();
     d->restart_at = Clock::now() + cool_off(++d->crashes);
   }
-  for (auto it = stopping_.begin(); it != stopping_.end();) {
-    if (exited(**it, status)) {
-      if ((*it)->output_fd >= 0) drain(**it, true);
-      log(**it, describe_exit(status));
-      signal_group((*it)->pid, SIGKILL);
-      it = stopping_.erase(it);
-    } else {
-      ++it;
+  // Dynos on their way out (stopping, or outgoing and gone early) are not restarted.
+  for (auto* dynos : {&outgoing_, &stopping_}) {
+    for (auto it = dynos->begin(); it != dynos->end();) {
+      if (exited(**it, status)) {
+        if ((*it)->output_fd >= 0) drain(**it, true);
+        log(**it, describe_exit(status));
+        signal_group((*it)->pid, SIGKILL);
+        it = dynos->erase(it);
+      } else {
+        ++it;
+      }
     }
   }
 }
@@ -359,14 +422,10 @@ void Supervisor::publish() {
       routes[d->app_name].backends.emplace_back(d->name, d->port);
     }
   }
-  for (const auto& [app_id, dynos] : by_app) {
-    std::string signature;
-    for (const auto& d : dynos) {
-      signature += d.name + d.state + d.updated_at + std::to_string(d.port) + d.release_id + ";";
-    }
-    if (published_status_[app_id] == signature) continue;
-    if (write_status(paths_, app_id, dynos)) published_status_[app_id] = signature;
+  for (const auto& d : outgoing_) {  // still serving while their replacement boots
+    if (!d->handed_over) routes[d->app_name].backends.emplace_back(d->name, d->port);
   }
+  // Routes first: a dyno that `heroku ps` shows up is already in the routing table.
   std::string route_signature;
   for (const auto& [name, r] : routes) {
     route_signature += name + (r.maintenance ? "!" : "") + ":";
@@ -376,6 +435,14 @@ void Supervisor::publish() {
   }
   if (route_signature != published_routes_ && write_routes(paths_, routes)) {
     published_routes_ = route_signature;
+  }
+  for (const auto& [app_id, dynos] : by_app) {
+    std::string signature;
+    for (const auto& d : dynos) {
+      signature += d.name + d.state + d.updated_at + std::to_string(d.port) + d.release_id + ";";
+    }
+    if (published_status_[app_id] == signature) continue;
+    if (write_status(paths_, app_id, dynos)) published_status_[app_id] = signature;
   }
 }
 

@@ -1,6 +1,8 @@
 // The runtime agent's reconciler: makes the dynos that run match the desired state files,
 // supervises them (output to the app log, crash restarts with cool-off, boot timeouts, graceful
 // stops), and publishes dyno status and the routing table. Single-threaded: one poll loop.
+// Web dynos are replaced preboot-style: the new one starts first and the old one keeps serving
+// until the new one is up, so a restart, config change or release does not interrupt traffic.
 #pragma once
 
 #include <sys/types.h>
@@ -41,6 +43,8 @@ class Supervisor {
   bool ensure_unpacked(const DesiredApp& app, std::filesystem::path& app_dir);
   void start(Dyno& dyno, const DesiredApp& app, const std::filesystem::path& app_dir);
   void retire(std::unique_ptr<Dyno> dyno, const std::string& reason);
+  void replace(std::unique_ptr<Dyno> dyno);
+  void hand_over();
   void poll_output(int timeout_ms);
   void drain(Dyno& dyno, bool final);
   void reap();
@@ -51,6 +55,7 @@ class Supervisor {
   Paths paths_;
   SupervisorOptions options_;
   std::map<std::string, std::unique_ptr<Dyno>> active_;  // "<app id>/<dyno name>"
+  std::vector<std::unique_ptr<Dyno>> outgoing_;  // replaced web dynos, serving until handed over
   std::vector<std::unique_ptr<Dyno>> stopping_;
   std::map<std::string, DesiredApp> desired_;            // by app id
   std::map<std::string, std::string> published_status_;  // app id -> last JSON-ish signature
