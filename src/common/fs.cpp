@@ -49,4 +49,23 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
   return {};
 }
 
+Status make_directories(const std::filesystem::path& dir, unsigned mode) {
+  std::filesystem::path prefix;
+  for (const auto& part : dir) {
+    prefix /= part;
+    if (::mkdir(prefix.c_str(), mode) == 0) {
+      ::chmod(prefix.c_str(), mode);  // mkdir's mode is masked by the umask
+    } else if (errno != EEXIST) {
+      return make_error(ErrorCode::kInternal,
+                        "cannot create " + prefix.string() + ": " +
+                            std::error_code(errno, std::generic_category()).message());
+    }
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return make_error(ErrorCode::kInternal, "cannot create " + dir.string() + ": not a directory");
+  }
+  return {};
+}
+
 }  // namespace slipway

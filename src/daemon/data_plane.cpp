@@ -34,7 +34,7 @@ Result<std::pair<pid_t, bool>> ensure_running(const fs::path& executable,
   if (const pid_t pid = running_pid(process.pid_file); pid > 0) return std::pair{pid, true};
   std::error_code ec;
   fs::remove(process.pid_file, ec);
-  fs::create_directories(process.log_file.parent_path(), ec);
+  (void)make_directories(process.log_file.parent_path(), 0700);
   std::vector<std::string> argv_strings{executable.string()};
   argv_strings.insert(argv_strings.end(), process.args.begin(), process.args.end());
   std::vector<char*> argv;

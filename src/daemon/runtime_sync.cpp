@@ -54,6 +54,9 @@ void RuntimeSync::publish(const std::string& app_id) {
   desired.app_id = app->id;
   desired.app_name = app->name;
   desired.maintenance = app->maintenance;
+  if (app->unix_uid) {  // each app's group has the number of its user
+    desired.identity = runtime::UnixIdentity{*app->unix_uid, *app->unix_uid};
+  }
   for (const auto& r : *releases) {
     if (!r.current) continue;
     desired.release_id = r.id;

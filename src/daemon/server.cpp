@@ -1,6 +1,7 @@
 #include "daemon/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include "daemon/tls_material.h"
 #include "router/router_main.h"
 #include "runtime/agent.h"
+#include "runtime/isolation.h"
 #include "store/blob_store.h"
 #include "store/store.h"
 
@@ -78,11 +80,15 @@ int run_server(const ServerOptions& options) {
   auto router_addr = parse_host_port(options.router_listen);
   if (!router_addr) return fail("--router-listen: " + router_addr.error().message);
 
+  // Everything this process (and the agent and router it starts) creates is private unless it
+  // says otherwise: the data dir holds every app's secrets (see runtime/isolation.h).
+  ::umask(077);
   std::error_code ec;
   fs::create_directories(options.data_dir, ec);
   if (ec) return fail("cannot create data dir " + options.data_dir.string() + ": " + ec.message());
-  fs::permissions(options.data_dir, fs::perms::owner_all, ec);
   const fs::path data_dir = fs::absolute(options.data_dir);
+  runtime::secure_data_dir(data_dir);  // also fixes a data dir made by an older Slipway
+  runtime::log_isolation_status(data_dir);
 
   auto store = store::Store::open(data_dir / "slipway.db");
   if (!store) return fail(store.error().message);

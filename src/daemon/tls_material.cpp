@@ -120,7 +120,8 @@ Result<std::pair<Key, Cert>> create_ca(const fs::path& dir) {
   }
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return tls_error("cannot sign the CA");
   if (auto s = write_file_atomic(dir / "ca.key", to_pem(key.get()), 0600); !s) return s.error();
-  if (auto s = write_file_atomic(dir / "ca.pem", to_pem(cert.get())); !s) return s.error();
+  // Certificates are public (the tls dir itself is owner-only); keys are not.
+  if (auto s = write_file_atomic(dir / "ca.pem", to_pem(cert.get()), 0644); !s) return s.error();
   return std::pair{std::move(key), std::move(cert)};
 }
 
@@ -140,7 +141,8 @@ Status create_server_certificate(const fs::path& dir, EVP_PKEY* ca_key, X509* ca
   }
   if (X509_sign(cert.get(), ca_key, EVP_sha256()) == 0) return tls_error("cannot sign");
   if (auto s = write_file_atomic(dir / "server.key", to_pem(key.get()), 0600); !s) return s;
-  if (auto s = write_file_atomic(dir / "server.pem", to_pem(cert.get()) + to_pem(ca_cert)); !s) {
+  if (auto s = write_file_atomic(dir / "server.pem", to_pem(cert.get()) + to_pem(ca_cert), 0644);
+      !s) {
     return s;
   }
   return write_file_atomic(dir / "server.names", subject_alt_names(names) + "\n");
@@ -151,7 +153,7 @@ Status create_server_certificate(const fs::path& dir, EVP_PKEY* ca_key, X509* ca
 Result<TlsMaterial> ensure_tls_material(const fs::path& tls_dir,
                                         const std::vector<std::string>& names) {
   std::error_code ec;
-  fs::create_directories(tls_dir, ec);
+  (void)make_directories(tls_dir, 0700);
   fs::permissions(tls_dir, fs::perms::owner_all, ec);
   Key ca_key = read_key(tls_dir / "ca.key");
   Cert ca_cert = read_cert(tls_dir / "ca.pem");

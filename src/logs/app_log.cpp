@@ -88,8 +88,11 @@ class OpenLogFiles {
   };
 
   static bool open(const fs::path& file, Entry& e) {
+    // Logs carry what apps print (secrets too, at times): the logs dir and each file are
+    // owner-only from creation on (chmod: mkdir's mode is masked by the umask).
     std::error_code ec;
-    fs::create_directories(file.parent_path(), ec);
+    fs::create_directories(file.parent_path().parent_path(), ec);  // the data dir, normally there
+    if (::mkdir(file.parent_path().c_str(), 0700) == 0) ::chmod(file.parent_path().c_str(), 0700);
     e.fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (e.fd < 0) return false;
     struct stat st {};

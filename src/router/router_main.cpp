@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/fs.h"
@@ -21,6 +22,7 @@ int run_router(const RouterOptions& options) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  ::umask(077);  // what this process creates is private unless it says otherwise
 
   const auto colon = options.listen.rfind(':');
   if (colon == std::string::npos) {
@@ -46,7 +48,7 @@ int run_router(const RouterOptions& options) {
   }
   proxy.start();
   std::error_code ec;
-  std::filesystem::create_directories(data_dir / "run", ec);
+  (void)make_directories(data_dir / "run", 0700);
   // The pid file is written once listening, so "started" means "serving".
   if (auto s = write_file_atomic(router_pid_file(data_dir), std::to_string(::getpid()) + "\n");
       !s) {

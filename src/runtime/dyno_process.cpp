@@ -2,20 +2,43 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
 #include <vector>
 
+#include "runtime/isolation.h"
+
 namespace slipway::runtime {
+
+namespace {
+
+// In the forked child: says why on the dyno's output (the app log), then exits.
+template <std::size_t N>
+[[noreturn]] void child_fail(const char (&message)[N], int status) {
+  const ssize_t written = ::write(STDERR_FILENO, message, N - 1);
+  (void)written;
+  ::_exit(status);
+}
+
+}  // namespace
 
 Result<SpawnedProcess> spawn_dyno(const std::string& command,
                                   const std::map<std::string, std::string>& env,
-                                  const std::filesystem::path& cwd) {
+                                  const std::filesystem::path& cwd,
+                                  const std::optional<UnixIdentity>& identity) {
+  auto credentials = dyno_credentials(identity, ::geteuid() == 0);
+  if (!credentials) return credentials.error();
+  const bool drop = credentials->has_value();
+  const uid_t uid = drop ? (*credentials)->uid : 0;
+  const gid_t gid = drop ? (*credentials)->gid : 0;
   // Everything the child needs is built before fork: after it only async-signal-safe calls.
   std::vector<std::string> env_strings;
   env_strings.reserve(env.size());
@@ -34,6 +57,8 @@ Result<SpawnedProcess> spawn_dyno(const std::string& command,
   std::string cmd = command;
   std::vector<char*> argv{bash.data(), dash_c.data(), cmd.data(), nullptr};
   const std::string dir = cwd.string();
+  const long open_max = ::sysconf(_SC_OPEN_MAX);  // NOLINT(google-runtime-int): sysconf's type
+  const int max_fd = open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -60,9 +85,37 @@ Result<SpawnedProcess> spawn_dyno(const std::string& command,
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     ::dup2(pipe_fds[1], STDERR_FILENO);
-    if (::chdir(dir.c_str()) != 0) ::_exit(126);
+    // Nothing the agent holds open reaches the app (most descriptors are close-on-exec already).
+    if (::close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < max_fd; ++fd) ::close(fd);  // kernels before 5.9
+    }
+    if (drop) {
+      // Groups first (it takes privilege), then the group, then the user; each checked: a dyno
+      // that could not shed root's privileges must not run at all.
+      if (::setgroups(0, nullptr) != 0) {
+        child_fail("slipway: cannot drop supplementary groups (setgroups)\n", kExitSetgroupsFailed);
+      }
+      if (::setgid(gid) != 0) {
+        child_fail("slipway: cannot switch to the app's group (setgid)\n", kExitSetgidFailed);
+      }
+      if (::setuid(uid) != 0) {
+        child_fail("slipway: cannot switch to the app's user (setuid)\n", kExitSetuidFailed);
+      }
+      if (::setuid(0) == 0 || ::geteuid() != uid || ::getegid() != gid) {
+        child_fail("slipway: privileges were not dropped\n", kExitPrivilegesKept);
+      }
+      // Set-user-ID programs (su, sudo, ...) cannot lift the dyno's privileges either.
+      ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    }
+    ::umask(077);  // what the dyno writes (e.g. in /tmp) is its own unless it says otherwise
+    if (::chdir(dir.c_str()) != 0) {
+      child_fail(
+          "slipway: cannot enter the app directory (every directory above the data dir must be "
+          "searchable by others: chmod o+x)\n",
+          kExitChdirFailed);
+    }
     ::execve(argv[0], argv.data(), envp.data());
-    ::_exit(127);
+    child_fail("slipway: cannot run /bin/bash\n", kExitExecFailed);
   }
   ::close(pipe_fds[1]);
   ::fcntl(pipe_fds[0], F_SETFL, ::fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);

@@ -28,7 +28,9 @@ json to_json(const DesiredApp& a) {
           {"maintenance", a.maintenance},
           {"restart_all", a.restart_all},
           {"restart_type", a.restart_type},
-          {"restart_dyno", a.restart_dyno}};
+          {"restart_dyno", a.restart_dyno},
+          {"unix_uid", a.identity ? json(a.identity->uid) : json(nullptr)},
+          {"unix_gid", a.identity ? json(a.identity->gid) : json(nullptr)}};
 }
 
 DesiredApp desired_from_json(const json& j) {
@@ -39,6 +41,10 @@ DesiredApp desired_from_json(const json& j) {
   a.release_version = j.value("release_version", std::int64_t{0});
   if (j.contains("slug_sha256") && j["slug_sha256"].is_string()) {
     a.slug_sha256 = j["slug_sha256"].get<std::string>();
+  }
+  if (!j.value("unix_uid", json()).is_null() || !j.value("unix_gid", json()).is_null()) {
+    a.identity = UnixIdentity{j.at("unix_uid").get<std::int64_t>(),
+                              j.at("unix_gid").get<std::int64_t>()};  // or throws: file skipped
   }
   a.process_types = j.value("process_types", std::map<std::string, std::string>{});
   a.config = j.value("config", std::map<std::string, std::string>{});
@@ -55,10 +61,10 @@ DesiredApp desired_from_json(const json& j) {
   return a;
 }
 
+// Every state file is owner-only, and so is its directory: desired state carries config vars
+// (secrets), and nothing here is any app's business. (The router reads routes.json as root.)
 Status write_json(const fs::path& file, const json& value) {
-  std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
-  // Desired state carries config vars (secrets): owner-only.
+  if (auto s = make_directories(file.parent_path(), 0700); !s) return s;
   return write_file_atomic(file, value.dump(), 0600);
 }
 
@@ -139,9 +145,7 @@ Status write_routes(const Paths& paths, const std::map<std::string, AppRoute>& r
     apps[name] = {
         {"app_id", route.app_id}, {"maintenance", route.maintenance}, {"backends", backends}};
   }
-  std::error_code ec;
-  fs::create_directories(paths.routes_file().parent_path(), ec);
-  return write_file_atomic(paths.routes_file(), json{{"apps", apps}}.dump(), 0644);
+  return write_json(paths.routes_file(), json{{"apps", apps}});
 }
 
 std::map<std::string, AppRoute> read_routes(const fs::path& file) {

@@ -22,12 +22,20 @@ struct ProcessFormation {
   std::string size = "Basic";
 };
 
+// The Unix user and group an app's dynos run as when the agent runs as root (app isolation).
+struct UnixIdentity {
+  std::int64_t uid = 0;
+  std::int64_t gid = 0;
+  bool operator==(const UnixIdentity&) const = default;
+};
+
 struct DesiredApp {
   std::string app_id;
   std::string app_name;
   std::string release_id;
   std::int64_t release_version = 0;
   std::optional<std::string> slug_sha256;  // no slug: nothing to run
+  std::optional<UnixIdentity> identity;    // none: a root agent runs none of its dynos
   std::map<std::string, std::string> process_types;
   std::map<std::string, std::string> config;
   std::map<std::string, ProcessFormation> formation;

@@ -12,6 +12,7 @@
 #include "common/time.h"
 #include "logs/app_log.h"
 #include "runtime/dyno_process.h"
+#include "runtime/isolation.h"
 
 namespace slipway::runtime {
 
@@ -145,7 +146,7 @@ bool Supervisor::ensure_unpacked(const DesiredApp& app, fs::path& app_dir) {
   if (fs::exists(app_dir, ec)) return true;
   if (unpack_failed_.count(app.release_id) != 0) return false;  // said once, not every tick
   fs::create_directories(release_dir.parent_path(), ec);
-  auto unpacked = build::unpack_slug_archive(paths_.blob(*app.slug_sha256), release_dir);
+  auto unpacked = unpack_release(paths_, app, release_dir);  // then owned by the app's user
   if (!unpacked) {
     unpack_failed_.insert(app.release_id);
     logs::append_line(paths_.data_dir, app.app_id, "heroku", "api",
@@ -221,7 +222,7 @@ void Supervisor::start(Dyno& d, const DesiredApp& app, const fs::path& app_dir) 
   env["LANG"] = "C.UTF-8";
   if (d.port != 0) env["PORT"] = std::to_string(d.port);
   log(d, "Starting process with command `" + d.command + "`");
-  auto spawned = spawn_dyno(d.command, env, app_dir);
+  auto spawned = spawn_dyno(d.command, env, app_dir, app.identity);
   d.started_at = Clock::now();
   d.kill_sent = false;
   if (!spawned) {

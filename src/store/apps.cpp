@@ -8,7 +8,8 @@ namespace {
 
 constexpr std::string_view kAppSelect =
     "SELECT a.id, a.name, a.owner_id, o.email, a.region, a.stack, a.build_stack, a.maintenance,"
-    " a.created_at, a.updated_at, a.released_at FROM apps a JOIN accounts o ON o.id = a.owner_id ";
+    " a.created_at, a.updated_at, a.released_at, a.unix_uid"
+    " FROM apps a JOIN accounts o ON o.id = a.owner_id ";
 
 App read_app(const Statement& q) {
   App app;
@@ -23,6 +24,7 @@ App read_app(const Statement& q) {
   app.created_at = q.text(8);
   app.updated_at = q.text(9);
   app.released_at = q.optional_text(10);
+  app.unix_uid = q.optional_integer(11);
   return app;
 }
 
@@ -35,6 +37,16 @@ std::optional<App> select_app(Database& db, std::string_view name_or_id) {
 
 Error app_not_found() { return make_error(ErrorCode::kNotFound, "Couldn't find that app."); }
 
+// The next never-used app uid (migration 4), or nullopt when the range is exhausted.
+std::optional<std::int64_t> take_unix_uid(Database& db) {
+  auto q = db.prepare("SELECT next_uid FROM unix_uid_counter WHERE id = 1");
+  if (!q.step()) return std::nullopt;
+  const std::int64_t uid = q.integer(0);
+  if (uid < kFirstAppUid || uid > kLastAppUid) return std::nullopt;
+  db.prepare("UPDATE unix_uid_counter SET next_uid = ? WHERE id = 1").bind(1, uid + 1).run();
+  return uid;
+}
+
 }  // namespace
 
 Result<App> Store::create_app(const NewApp& spec, const Account& owner) {
@@ -42,10 +54,12 @@ Result<App> Store::create_app(const NewApp& spec, const Account& owner) {
     Transaction tx(db);
     const std::string now = now_iso8601();
     const std::string id = new_uuid();
+    const auto uid = take_unix_uid(db);
+    if (!uid) return make_error(ErrorCode::kInternal, "No Unix user is left for a new app.");
     try {
       db.prepare(
             "INSERT INTO apps(id, name, owner_id, region, stack, build_stack, created_at,"
-            " updated_at, released_at) VALUES (?,?,?,?,?,?,?,?,?)")
+            " updated_at, released_at, unix_uid) VALUES (?,?,?,?,?,?,?,?,?,?)")
           .bind(1, id)
           .bind(2, spec.name)
           .bind(3, owner.id)
@@ -55,6 +69,7 @@ Result<App> Store::create_app(const NewApp& spec, const Account& owner) {
           .bind(7, now)
           .bind(8, now)
           .bind(9, now)
+          .bind(10, *uid)
           .run();
     } catch (const SqlError& e) {
       if (e.is_constraint()) {

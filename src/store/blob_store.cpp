@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "common/crypto.h"
+#include "common/fs.h"
 #include "common/ids.h"
 
 namespace slipway::store {
@@ -12,7 +13,7 @@ namespace fs = std::filesystem;
 
 BlobStore::BlobStore(fs::path root) : root_(std::move(root)) {
   std::error_code ec;
-  fs::create_directories(root_ / "incoming", ec);
+  (void)make_directories(root_ / "incoming", 0700);  // app users must not read slugs of others
   // Leftovers of uploads interrupted by a crash are garbage: nothing refers to them.
   for (const auto& entry : fs::directory_iterator(root_ / "incoming", ec)) {
     fs::remove(entry.path(), ec);
@@ -35,7 +36,7 @@ Result<std::string> BlobStore::adopt(const fs::path& file) const {
   if (!sha) return sha.error();
   const fs::path target = path_of(*sha);
   std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
+  (void)make_directories(target.parent_path(), 0700);
   if (fs::exists(target, ec)) {
     fs::remove(file, ec);
     return sha;

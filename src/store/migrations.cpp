@@ -122,6 +122,21 @@ CREATE TABLE buildpack_installations (
 -- capability URL built from this secret.
 ALTER TABLE releases ADD COLUMN output_secret TEXT;
 )sql"},
+      {4, R"sql(
+-- Each app's dynos run as its own unprivileged Unix user, and a group of the same number, so
+-- that one app cannot read another's files or config. Numbers come from a range of their own,
+-- far above system and login users, and are never handed out twice: the counter only grows,
+-- even when apps are destroyed (their files may outlive them, e.g. in /tmp).
+ALTER TABLE apps ADD COLUMN unix_uid INTEGER;
+CREATE UNIQUE INDEX apps_unix_uid ON apps(unix_uid);
+CREATE TABLE unix_uid_counter (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  next_uid INTEGER NOT NULL
+);
+-- Apps that exist already get theirs in creation order.
+UPDATE apps SET unix_uid = 200000 + (SELECT COUNT(*) FROM apps b WHERE b.rowid < apps.rowid);
+INSERT INTO unix_uid_counter(id, next_uid) VALUES (1, 200000 + (SELECT COUNT(*) FROM apps));
+)sql"},
   };
   return kMigrations;
 }

@@ -17,6 +17,12 @@ struct Account {
   std::string updated_at;
 };
 
+// The Unix users (and groups, same numbers) apps' dynos run as: [kFirstAppUid, kLastAppUid].
+// 200000 is above Debian's login users (1000-59999), nobody (65534) and systemd's dynamic users
+// (61184-65519); the top stays below 2^31 for tools that keep uids in signed integers.
+constexpr std::int64_t kFirstAppUid = 200000;
+constexpr std::int64_t kLastAppUid = 2147483646;
+
 struct App {
   std::string id;
   std::string name;
@@ -29,6 +35,7 @@ struct App {
   std::string created_at;
   std::string updated_at;
   std::optional<std::string> released_at;
+  std::optional<std::int64_t> unix_uid;  // its dynos' user and group; set for every app
 };
 
 struct NewApp {

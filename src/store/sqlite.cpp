@@ -66,6 +66,11 @@ std::optional<std::string> Statement::optional_text(int column) const {
 
 std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 
+std::optional<std::int64_t> Statement::optional_integer(int column) const {
+  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return integer(column);
+}
+
 Database::Database(const std::filesystem::path& file) {
   const int rc =
       sqlite3_open_v2(file.c_str(), &db_,

@@ -48,6 +48,7 @@ class Statement {
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;
   std::int64_t integer(int column) const;
+  std::optional<std::int64_t> optional_integer(int column) const;
 
  private:
   sqlite3* db_;

@@ -188,4 +188,9 @@ def unique_name(prefix="app"):
 
 
 def make_temp_dir(prefix):
-    return Path(tempfile.mkdtemp(prefix=prefix))
+    """A fresh directory for data dirs. Searchable by others (0711, not mkdtemp's 0700): a root
+    Slipway runs each app's dynos as the app's own user, which must get through it to reach its
+    release directory under the data dir."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o711)
+    return path

@@ -17,7 +17,8 @@ def test_first_start_creates_everything_and_prints_the_token_once(own_server, tm
                  f"export NODE_EXTRA_CA_CERTS={s.ca}", f"export GIT_SSL_CAINFO={s.ca}"):
         assert line in out
     assert stat.S_IMODE(os.stat(s.data_dir / "admin-token").st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(s.data_dir).st_mode) == 0o700
+    # Traversable (not listable) as root: app users get through to their own release dirs.
+    assert stat.S_IMODE(os.stat(s.data_dir).st_mode) == (0o711 if os.geteuid() == 0 else 0o700)
     assert stat.S_IMODE(os.stat(s.data_dir / "tls" / "server.key").st_mode) == 0o600
     # The token is kept hashed: its secret half is in no database file, nor in the logs.
     secret = s.token[len("HRKU-") + 16:]

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <set>
 
 #include "common/ids.h"
 #include "store/migrations.h"
@@ -249,6 +251,88 @@ TEST_F(StoreTest, SourcesNeedTheirSecretAndBuildpackListsReplaceWhole) {
             (std::vector<std::string>{"heroku/python", "heroku/nodejs"}));
   ASSERT_TRUE(store_->set_buildpack_installations(app.id, {}).ok());
   EXPECT_TRUE(store_->buildpack_installations(app.id).value().empty());
+}
+
+TEST_F(StoreTest, EveryAppGetsItsOwnUnixUidNeverReused) {
+  const auto one = make_app("uid-one");
+  const auto two = make_app("uid-two");
+  ASSERT_TRUE(one.unix_uid && two.unix_uid);
+  EXPECT_GE(*one.unix_uid, kFirstAppUid);
+  EXPECT_EQ(*two.unix_uid, *one.unix_uid + 1);
+  // A refused create takes no number.
+  ASSERT_FALSE(store_->create_app({"uid-two", "us", "heroku-24"}, owner_).ok());
+  // A destroyed app's number is not handed out again.
+  ASSERT_TRUE(store_->delete_app(two.id).ok());
+  const auto three = make_app("uid-three");
+  ASSERT_TRUE(three.unix_uid);
+  EXPECT_EQ(*three.unix_uid, *two.unix_uid + 1);
+  // Stable: what lists and lookups say, and what survives reopening the store.
+  EXPECT_EQ(store_->find_app("uid-one")->unix_uid, one.unix_uid);
+  store_.reset();
+  auto reopened = Store::open(dir_ / "state.db");
+  ASSERT_TRUE(reopened.ok());
+  store_ = std::move(*reopened);
+  EXPECT_EQ(store_->find_app(one.id)->unix_uid, one.unix_uid);
+  EXPECT_EQ(store_->find_app(three.id)->unix_uid, three.unix_uid);
+  const auto four = make_app("uid-four");
+  EXPECT_EQ(*four.unix_uid, *three.unix_uid + 1);
+  std::set<std::int64_t> seen;
+  const auto apps = store_->list_apps(std::nullopt);  // named: ranging over *temporary dangles
+  ASSERT_TRUE(apps.ok());
+  for (const auto& app : *apps) {
+    ASSERT_TRUE(app.unix_uid) << app.name;
+    EXPECT_TRUE(seen.insert(*app.unix_uid).second) << app.name;
+  }
+}
+
+TEST_F(StoreTest, MigrationGivesExistingAppsDistinctUids) {
+  // A store at schema version 2 (before app users) with two apps.
+  const fs::path file = dir_ / "old.db";
+  {
+    Database db(file);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)");
+    for (const auto& m : all_migrations()) {
+      if (m.version > 2) break;
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations(version) VALUES (?)")
+          .bind(1, std::int64_t{m.version})
+          .run();
+    }
+    db.exec(
+        "INSERT INTO accounts VALUES ('acc', 'old@example.com', 'old', 'now', 'now');"
+        "INSERT INTO apps(id, name, owner_id, region, stack, build_stack, created_at, updated_at)"
+        " VALUES ('id-b', 'first', 'acc', 'us', 'heroku-24', 'heroku-24', 'now', 'now'),"
+        " ('id-a', 'second', 'acc', 'us', 'heroku-24', 'heroku-24', 'now', 'now');");
+  }
+  auto opened = Store::open(file);
+  ASSERT_TRUE(opened.ok());
+  auto& old_store = **opened;
+  EXPECT_EQ(old_store.find_app("first")->unix_uid, kFirstAppUid);
+  EXPECT_EQ(old_store.find_app("second")->unix_uid, kFirstAppUid + 1);
+  auto account = old_store.ensure_account("old@example.com");
+  ASSERT_TRUE(account.ok());
+  auto created = old_store.create_app({"third", "us", "heroku-24"}, *account);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->unix_uid, kFirstAppUid + 2);
+}
+
+TEST_F(StoreTest, DatabaseFilesAreOwnerOnly) {
+  const fs::path file = dir_ / "open.db";
+  {  // made world-readable by an older version
+    std::ofstream(file).close();
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
+  }
+  auto opened = Store::open(file);
+  ASSERT_TRUE(opened.ok());
+  ASSERT_TRUE((*opened)->ensure_account("x@example.com").ok());
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const fs::path path = file.string() + suffix;
+    ASSERT_TRUE(fs::exists(path)) << path;
+    EXPECT_EQ(fs::status(path).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << path;
+  }
 }
 
 }  // namespace
