@@ -6,14 +6,12 @@
 #include <filesystem>
 #include <string>
 
+#include "build/archive_safety.h"
 #include "common/result.h"
 
 namespace slipway::build {
 
-struct SlugLimits {
-  std::uint64_t max_unpacked_bytes = std::uint64_t{2} * 1024 * 1024 * 1024;
-  std::uint64_t max_entries = 500000;
-};
+using SlugLimits = ArchiveLimits;
 
 struct SlugSummary {
   std::uint64_t entries = 0;
@@ -22,8 +20,8 @@ struct SlugSummary {
 
 // Reads the whole archive and refuses (kInvalidParams, with the offending path) anything that
 // is not a tar.gz of regular files, directories and links under ./app: absolute paths, ".."
-// components, links whose target leaves the slug or is absolute, devices, FIFOs, sockets, and
-// archives over the limits.
+// components, links whose target leaves ./app or is absolute, devices, FIFOs, sockets, and
+// archives over the limits (the rules are build/archive_safety.h's, with ./app as the root).
 Result<SlugSummary> check_slug_archive(const std::filesystem::path& archive,
                                        const SlugLimits& limits = {});
 
