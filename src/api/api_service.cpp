@@ -52,11 +52,11 @@ std::string choose_request_id(std::string_view header) {
 }
 
 ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
-                       ApiSettings settings)
+                       BuildControl& builds, ApiSettings settings)
     : store_(store),
       blobs_(blobs),
       settings_(std::move(settings)),
-      deps_{store_, blobs_, runtime, settings_} {
+      deps_{store_, blobs_, runtime, builds, settings_} {
   register_account_routes(routes_, deps_);
   register_app_routes(routes_, deps_);
   register_config_var_routes(routes_, deps_);
@@ -68,6 +68,8 @@ ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeCont
   register_slug_routes(routes_, deps_);
   register_formation_routes(routes_, deps_);
   register_log_session_routes(routes_, deps_);
+  register_build_routes(routes_, deps_);
+  register_buildpack_installation_routes(routes_, deps_);
 }
 
 Outgoing ApiService::handle(const Request& request,
@@ -100,7 +102,8 @@ Outgoing ApiService::handle(const Request& request,
 }
 
 std::optional<std::filesystem::path> ApiService::upload_target(const Request& header) const {
-  if (header.method() == http::verb::put && header.target().starts_with("/slug-uploads/")) {
+  if (header.method() == http::verb::put && (header.target().starts_with("/slug-uploads/") ||
+                                             header.target().starts_with("/sources/"))) {
     return blobs_.incoming_path();
   }
   return std::nullopt;

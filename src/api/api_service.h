@@ -16,7 +16,7 @@ namespace slipway::api {
 class ApiService {
  public:
   ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
-             ApiSettings settings);
+             BuildControl& builds, ApiSettings settings);
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 

@@ -1,5 +1,6 @@
 #include "api/request_bodies.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace slipway::api {
@@ -196,6 +197,121 @@ Result<LogSessionBody> parse_log_session(std::string_view body) {
           std::string("`") + field + "` must be a name like `web`, `web.1` or `app`.");
     }
     *target = it->get<std::string>();
+  }
+  return out;
+}
+
+Result<std::string> normalize_buildpack(std::string_view buildpack) {
+  const auto refuse = [&](std::string_view why) {
+    return make_error(ErrorCode::kInvalidParams,
+                      "Buildpack `" + std::string(buildpack.substr(0, 200)) + "` " +
+                          std::string(why) +
+                          ". Use heroku/nodejs, heroku/python or heroku/procfile (the built-in "
+                          "buildpacks; urn:buildpack:heroku/<name> from the heroku CLI), an "
+                          "absolute path or file:// URL, an https:// tarball URL, or a git URL.");
+  };
+  if (buildpack.empty() || buildpack.size() > kMaxBuildpackUrlBytes) {
+    return refuse("is empty or too long");
+  }
+  for (const char c : buildpack) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return refuse("contains spaces or control characters");
+    }
+  }
+  std::string_view name = buildpack;
+  if (name.starts_with("urn:buildpack:")) name.remove_prefix(14);
+  // The registry's and the old codon URLs of the official buildpacks mean the built-ins here.
+  for (const std::string_view prefix :
+       {std::string_view("https://buildpack-registry.s3.amazonaws.com/buildpacks/heroku/"),
+        std::string_view("https://codon-buildpacks.s3.amazonaws.com/buildpacks/heroku/")}) {
+    if (name.starts_with(prefix) && name.ends_with(".tgz")) {
+      name = name.substr(prefix.size(), name.size() - prefix.size() - 4);
+      if (name == "nodejs" || name == "python" || name == "procfile") {
+        return "heroku/" + std::string(name);
+      }
+      return refuse("is not available offline");
+    }
+  }
+  if (name == "heroku/nodejs" || name == "heroku/python" || name == "heroku/procfile") {
+    return std::string(name);
+  }
+  if (name == "nodejs" || name == "python" || name == "procfile")
+    return "heroku/" + std::string(name);
+  if (name.starts_with("heroku/")) return refuse("is not one of the built-in buildpacks");
+  if (name.starts_with("/") || name.starts_with("file:///") || name.starts_with("https://") ||
+      name.starts_with("http://") || name.starts_with("git://") || name.starts_with("ssh://")) {
+    if (name.find("/../") != std::string_view::npos || name.ends_with("/..")) {
+      return refuse("contains `..`");
+    }
+    return std::string(name);
+  }
+  return refuse("is not a form Slipway can fetch");
+}
+
+Result<std::vector<std::string>> parse_buildpack_updates(std::string_view body) {
+  auto object = parse_object(body);
+  if (!object) return object.error();
+  const auto updates = object->find("updates");
+  if (updates == object->end() || !updates->is_array()) {
+    return wrong_type("updates", "an array of {\"buildpack\": \"<url or name>\"}");
+  }
+  if (updates->size() > kMaxBuildpacks) {
+    return make_error(ErrorCode::kInvalidParams,
+                      "An app can have at most " + std::to_string(kMaxBuildpacks) + " buildpacks.");
+  }
+  std::vector<std::string> out;
+  for (const auto& update : *updates) {
+    if (!update.is_object()) return wrong_type("updates[]", "an object with `buildpack`");
+    const auto bp = update.find("buildpack");
+    if (bp == update.end() || !bp->is_string())
+      return wrong_type("updates[].buildpack", "a string");
+    auto normalized = normalize_buildpack(bp->get<std::string>());
+    if (!normalized) return normalized.error();
+    if (std::find(out.begin(), out.end(), *normalized) != out.end()) {
+      return make_error(ErrorCode::kInvalidParams,
+                        "Buildpack `" + *normalized + "` is listed twice.");
+    }
+    out.push_back(std::move(*normalized));
+  }
+  return out;
+}
+
+Result<BuildCreateBody> parse_build_create(std::string_view body) {
+  auto object = parse_object(body);
+  if (!object) return object.error();
+  BuildCreateBody out;
+  const auto source = object->find("source_blob");
+  if (source == object->end() || !source->is_object()) {
+    return wrong_type("source_blob", "an object with `url`");
+  }
+  auto url = optional_string(*source, "url");
+  if (!url) return url.error();
+  if (!*url || (*url)->empty() || (*url)->size() > kMaxBuildpackUrlBytes) {
+    return wrong_type("source_blob.url", "the URL of a source tarball");
+  }
+  out.source_url = **url;
+  for (const auto& [field, target] :
+       {std::pair{"version", &out.version}, {"checksum", &out.checksum}}) {
+    auto value = optional_string(*source, field);
+    if (!value) return value.error();
+    if (*value && (*value)->size() > 200) return wrong_type(field, "at most 200 characters");
+    *target = std::move(*value);
+  }
+  if (out.version && out.version->empty()) out.version.reset();
+  const auto buildpacks = object->find("buildpacks");
+  if (buildpacks != object->end() && !buildpacks->is_null()) {
+    if (!buildpacks->is_array() || buildpacks->size() > kMaxBuildpacks) {
+      return wrong_type("buildpacks", "an array of at most 8 {\"url\": ...}");
+    }
+    for (const auto& bp : *buildpacks) {
+      const auto u = bp.is_object() ? bp.find("url") : bp.end();
+      if (!bp.is_object() || u == bp.end() || !u->is_string()) {
+        return wrong_type("buildpacks[].url", "a string");
+      }
+      auto normalized = normalize_buildpack(u->get<std::string>());
+      if (!normalized) return normalized.error();
+      out.buildpacks.push_back(std::move(*normalized));
+    }
   }
   return out;
 }

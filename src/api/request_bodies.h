@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "store/models.h"
@@ -57,6 +58,25 @@ struct LogSessionBody {
   std::string source;  // "app", "heroku"; empty for all
 };
 
+// POST /apps/{app}/builds: {"source_blob":{"url":..., "version":..., "checksum":...},
+// "buildpacks":[{"url":...}]}. The url is required; buildpacks, when given, override the app's.
+struct BuildCreateBody {
+  std::string source_url;
+  std::optional<std::string> version;
+  std::optional<std::string> checksum;
+  std::vector<std::string> buildpacks;
+};
+
+// PUT /apps/{app}/buildpack-installations: {"updates":[{"buildpack":"<url or name>"}, ...]}.
+// Each must be a form Slipway can fetch (see docs/buildpacks.md): heroku/<name> or
+// urn:buildpack:heroku/<name> of a built-in, an absolute path or file:// URL, an http(s) URL,
+// or a git URL.
+constexpr std::size_t kMaxBuildpacks = 8;
+constexpr std::size_t kMaxBuildpackUrlBytes = 2048;
+Result<std::vector<std::string>> parse_buildpack_updates(std::string_view body);
+// The canonical form of one buildpack reference, or kInvalidParams saying what is accepted.
+Result<std::string> normalize_buildpack(std::string_view buildpack);
+
 // An absent or empty body is an empty object for these endpoints.
 Result<AppCreateBody> parse_app_create(std::string_view body);
 Result<AppUpdateBody> parse_app_update(std::string_view body);
@@ -72,5 +92,6 @@ Result<ReleaseCreateBody> parse_release_create(std::string_view body);
 
 // `dyno` and `source` are up to 64 letters, digits, `.`, `-` and `_`; null counts as absent.
 Result<LogSessionBody> parse_log_session(std::string_view body);
+Result<BuildCreateBody> parse_build_create(std::string_view body);
 
 }  // namespace slipway::api

@@ -1,6 +1,7 @@
 // Registration of each Platform API resource's routes (one .cpp per resource).
 #pragma once
 
+#include "api/build_control.h"
 #include "api/routing.h"
 #include "api/runtime_control.h"
 #include "api/settings.h"
@@ -13,6 +14,7 @@ struct ApiDeps {
   store::Store& store;
   store::BlobStore& blobs;
   RuntimeControl& runtime;
+  BuildControl& builds;
   const ApiSettings& settings;
 };
 
@@ -27,5 +29,7 @@ void register_dyno_routes(Routes& routes, const ApiDeps& deps);
 void register_slug_routes(Routes& routes, const ApiDeps& deps);
 void register_formation_routes(Routes& routes, const ApiDeps& deps);
 void register_log_session_routes(Routes& routes, const ApiDeps& deps);
+void register_build_routes(Routes& routes, const ApiDeps& deps);
+void register_buildpack_installation_routes(Routes& routes, const ApiDeps& deps);
 
 }  // namespace slipway::api

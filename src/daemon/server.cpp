@@ -14,6 +14,7 @@
 #include "daemon/bootstrap.h"
 #include "daemon/data_plane.h"
 #include "daemon/instructions.h"
+#include "daemon/build_service.h"
 #include "daemon/runtime_sync.h"
 #include "daemon/tls_material.h"
 #include "router/router_main.h"
@@ -92,6 +93,11 @@ int run_server(const ServerOptions& options) {
 
   auto store = store::Store::open(data_dir / "slipway.db");
   if (!store) return fail(store.error().message);
+  // Builds and release phases run inside this process: any left pending ended with it.
+  if (auto interrupted = (*store)->fail_interrupted_work(); interrupted && *interrupted > 0) {
+    spdlog::warn("{} build(s) or release phase(s) were interrupted by a restart: marked failed",
+                 *interrupted);
+  }
   auto admin = ensure_admin(**store, data_dir, options.admin_email);
   if (!admin) return fail(admin.error().message);
   auto tls = ensure_tls_material(data_dir / "tls",
@@ -127,7 +133,13 @@ int run_server(const ServerOptions& options) {
   }
   spdlog::info("router {} (pid {})", router->second ? "adopted" : "started", router->first);
 
-  api::ApiService api_service(**store, blobs, runtime_sync, settings);
+  BuildSettings build_settings;
+  build_settings.data_dir = data_dir;
+  build_settings.builtin_buildpacks_dir = options.buildpacks_dir;
+  build_settings.app_url_template =
+      "http://{app}." + options.domain + ":" + std::to_string(router_addr->port) + "/";
+  BuildService builds(**store, blobs, runtime_sync, build_settings);
+  api::ApiService api_service(**store, blobs, runtime_sync, builds, settings);
   api::HttpsServer server(
       [&api_service](const api::Request& r, const std::optional<fs::path>& body_file) {
         return api_service.handle(r, body_file);

@@ -16,6 +16,8 @@ struct ServerOptions {
   std::string domain = "localhost";
   std::string admin_email = "admin@localhost";
   std::chrono::seconds stop_grace{30};  // also the agent's: SIGTERM, then SIGKILL after this
+  // The built-in buildpacks (the repository's buildpacks/ unless installed elsewhere).
+  std::filesystem::path buildpacks_dir = SLIPWAY_DEFAULT_BUILDPACKS_DIR;
 };
 
 struct HostPort {

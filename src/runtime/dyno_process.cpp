@@ -52,10 +52,19 @@ Result<SpawnedProcess> spawn_dyno(const std::string& command,
   envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
+  // As on Heroku, the dyno's shell first sources what buildpacks left in .profile.d (a Python
+  // virtualenv on PATH, node_modules/.bin, ...) and the app's .profile. The command is passed as
+  // an argument, never pasted into the script.
   std::string bash = "/bin/bash";
   std::string dash_c = "-c";
+  std::string script =
+      "for f in \"$HOME\"/.profile.d/*.sh; do if [ -r \"$f\" ]; then . \"$f\"; fi; done; "
+      "unset f; if [ -r \"$HOME/.profile\" ]; then . \"$HOME/.profile\"; fi; "
+      "slipway_command=$1; shift; eval \"$slipway_command\"";
+  std::string name = "slipway-dyno";
   std::string cmd = command;
-  std::vector<char*> argv{bash.data(), dash_c.data(), cmd.data(), nullptr};
+  std::vector<char*> argv{bash.data(), dash_c.data(), script.data(),
+                          name.data(), cmd.data(),    nullptr};
   const std::string dir = cwd.string();
   const long open_max = ::sysconf(_SC_OPEN_MAX);  // NOLINT(google-runtime-int): sysconf's type
   const int max_fd = open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;

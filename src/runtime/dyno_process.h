@@ -1,5 +1,6 @@
 // Starting and signalling one dyno's process: `bash -c <command>` (the Procfile command is meant
-// for a shell, as on Heroku) in its own session and process group, with exactly the environment
+// for a shell, as on Heroku) after sourcing the app's .profile.d/*.sh and .profile, as Heroku's
+// dynos do, in its own session and process group, with exactly the environment
 // given (nothing of the agent's leaks in: no environment, no open file descriptor), stdout and
 // stderr on one pipe. When the agent runs as root, the dyno runs as its app's own user and group
 // (runtime/isolation.h), with no supplementary groups and no way to regain privileges.

@@ -68,6 +68,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto release = slipway::api::parse_release_create(body); release.ok()) {
     FUZZ_CHECK(release->slug.has_value() != release->release.has_value());
   }
+  // Build and buildpack bodies: every accepted buildpack is in its canonical form (normalizing
+  // it again changes nothing), without spaces or control characters, and not listed twice.
+  const auto canonical = [](const std::string& url) {
+    const auto again = slipway::api::normalize_buildpack(url);
+    if (!again.ok() || *again != url) return false;
+    for (const char c : url) {
+      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+    }
+    return url.size() <= slipway::api::kMaxBuildpackUrlBytes;
+  };
+  if (const auto updates = slipway::api::parse_buildpack_updates(body); updates.ok()) {
+    FUZZ_CHECK(updates->size() <= slipway::api::kMaxBuildpacks);
+    for (std::size_t i = 0; i < updates->size(); ++i) {
+      FUZZ_CHECK(canonical((*updates)[i]));
+      for (std::size_t j = 0; j < i; ++j) FUZZ_CHECK((*updates)[i] != (*updates)[j]);
+    }
+  }
+  if (const auto build = slipway::api::parse_build_create(body); build.ok()) {
+    FUZZ_CHECK(!build->source_url.empty());
+    FUZZ_CHECK(!build->version || !build->version->empty());
+    for (const auto& url : build->buildpacks) FUZZ_CHECK(canonical(url));
+  }
+  if (const auto one = slipway::api::normalize_buildpack(body); one.ok()) {
+    FUZZ_CHECK(canonical(*one));
+  }
   const auto session = slipway::api::parse_log_session(body);
   if (session.ok()) {
     FUZZ_CHECK(session->lines >= 1 && session->lines <= slipway::api::kMaxLogLines);

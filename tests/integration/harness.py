@@ -85,14 +85,18 @@ class Slipway:
         return self.stdout_path.read_text()
 
     def sanitizer_report(self):
-        """The first AddressSanitizer/LeakSanitizer/UBSan report in the daemon's stderr, if any."""
-        if not self.stderr_path.exists():
-            return None
-        text = self.stderr_path.read_text(errors="replace")
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-            at = text.find(marker)
-            if at >= 0:
-                return text[max(0, at - 200):at + 3000]
+        """The first AddressSanitizer/LeakSanitizer/UBSan report of the daemon, its agent or its
+        router (their stderr goes to the daemon's stderr and to logs/agent.log, logs/router.log),
+        if any."""
+        logs = Path(self.data_dir) / "logs"
+        for path in (self.stderr_path, logs / "agent.log", logs / "router.log"):
+            if not path.exists():
+                continue
+            text = path.read_text(errors="replace")
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                at = text.find(marker)
+                if at >= 0:
+                    return f"{path.name}: " + text[max(0, at - 200):at + 3000]
         return None
 
     # --- raw HTTPS -----------------------------------------------------------------------------

@@ -187,5 +187,59 @@ TEST(ParseLogSession, RefusesBadDynoAndSourceNames) {
   }
 }
 
+TEST(NormalizeBuildpack, MapsTheCliFormsOfTheBuiltInsAndKeepsFetchableUrls) {
+  EXPECT_EQ(normalize_buildpack("heroku/nodejs").value(), "heroku/nodejs");
+  EXPECT_EQ(normalize_buildpack("urn:buildpack:heroku/python").value(), "heroku/python");
+  EXPECT_EQ(normalize_buildpack("procfile").value(), "heroku/procfile");
+  EXPECT_EQ(normalize_buildpack(
+                "https://buildpack-registry.s3.amazonaws.com/buildpacks/heroku/nodejs.tgz")
+                .value(),
+            "heroku/nodejs");
+  EXPECT_EQ(normalize_buildpack("file:///srv/hello").value(), "file:///srv/hello");
+  EXPECT_EQ(normalize_buildpack("/srv/hello").value(), "/srv/hello");
+  EXPECT_EQ(normalize_buildpack("https://git.example/pack.git#v2").value(),
+            "https://git.example/pack.git#v2");
+}
+
+TEST(NormalizeBuildpack, RefusesWhatCannotBeFetchedWithAReason) {
+  for (const char* bad : {"", "heroku/ruby", "ruby", "ftp://x/y", "relative/path", "/a/../b",
+                          "https://x/a b", "urn:buildpack:heroku/go"}) {
+    auto got = normalize_buildpack(bad);
+    ASSERT_FALSE(got.ok()) << bad;
+    EXPECT_EQ(got.error().code, ErrorCode::kInvalidParams);
+    EXPECT_NE(got.error().message.find("heroku/nodejs"), std::string::npos);
+  }
+  EXPECT_FALSE(normalize_buildpack(std::string(3000, 'a')).ok());
+}
+
+TEST(ParseBuildpackUpdates, AcceptsTheCliBodyAndRefusesDuplicatesAndBadShapes) {
+  auto ok = parse_buildpack_updates(
+      R"({"updates":[{"buildpack":"urn:buildpack:heroku/nodejs"},{"buildpack":"/srv/p"}]})");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, (std::vector<std::string>{"heroku/nodejs", "/srv/p"}));
+  EXPECT_TRUE(parse_buildpack_updates(R"({"updates":[]})").value().empty());
+  for (const char* bad :
+       {R"({})", R"({"updates":{}})", R"({"updates":[1]})", R"({"updates":[{"buildpack":2}]})",
+        R"({"updates":[{"buildpack":"nodejs"},{"buildpack":"heroku/nodejs"}]})"}) {
+    EXPECT_FALSE(parse_buildpack_updates(bad).ok()) << bad;
+  }
+}
+
+TEST(ParseBuildCreate, ReadsTheSourceBlobAndOptionalBuildpacks) {
+  auto ok = parse_build_create(
+      R"({"source_blob":{"url":"https://h/sources/a/b","version":"abc","checksum":null},)"
+      R"("buildpacks":[{"url":"heroku/python"}]})");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->source_url, "https://h/sources/a/b");
+  EXPECT_EQ(ok->version, "abc");
+  EXPECT_EQ(ok->buildpacks, std::vector<std::string>{"heroku/python"});
+  EXPECT_FALSE(parse_build_create(R"({"source_blob":{"url":"u","version":""}})")->version);
+  for (const char* bad : {R"({})", R"({"source_blob":{}})", R"({"source_blob":{"url":""}})",
+                          R"({"source_blob":{"url":"u"},"buildpacks":[{"url":"heroku/go"}]})",
+                          R"({"source_blob":{"url":"u","version":7}})"}) {
+    EXPECT_FALSE(parse_build_create(bad).ok()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace slipway::api

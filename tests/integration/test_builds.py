@@ -1,0 +1,125 @@
+"""The Build API: sources, builds through the buildpacks, output streams, the release phase, and
+the app's buildpack list, driven through the API and the real heroku CLI."""
+import json
+
+import pytest
+
+from builds_helpers import (FIXTURES, copy_fixture, create_build, raw, source_tarball,
+                            upload_source, wait_build)
+from harness import HerokuCli
+from runtime_helpers import wait_dynos_up, wait_for, web_ports, get_json
+
+FAST = {"SLIPWAY_STOP_GRACE": "3", "SLIPWAY_BOOT_TIMEOUT": "20"}
+
+
+@pytest.fixture
+def platform(own_server, tmp_path):
+    server = own_server(env=FAST).start()
+    return server, HerokuCli(server, tmp_path / "home")
+
+
+def test_build_api_builds_a_tarball_and_the_release_serves_it(platform, tmp_path):
+    server, cli = platform
+    cli.ok("apps:create", "built")
+    cli.ok("config:set", "GREETING=from-a-build", "-a", "built")
+    url = upload_source(server, source_tarball(FIXTURES / "apps" / "procfile-app"))
+    created = create_build(server, "built", url, version="v1.0.0")
+    assert created.status == 201, created.raw
+    build = created.json
+    assert build["status"] == "pending" and build["source_blob"]["version"] == "v1.0.0"
+
+    status, output = raw(server, "GET", build["output_stream_url"])  # no credentials: capability
+    assert status == 200
+    text = output.decode()
+    assert "Procfile declares types" in text and "web" in text
+    assert "Released v3" in text  # v1 initial, v2 config:set, v3 this deploy
+
+    done = wait_build(server, "built", build["id"])
+    assert done["status"] == "succeeded"
+    assert done["slug"]["id"] and done["release"]["id"]
+    release = server.request("GET", f"/apps/built/releases/{done['release']['id']}").json
+    assert release["current"] and release["version"] == 3
+    listed = server.request("GET", "/apps/built/builds").json
+    assert [b["id"] for b in listed] == [build["id"]]
+
+    wait_dynos_up(server, "built", ["web.1"], timeout=60)
+    body = get_json(web_ports(server, "built")["web.1"])
+    assert body == {"greeting": "from-a-build", "dyno": "web.1"}
+
+
+def test_release_phase_gates_the_release(platform, tmp_path):
+    server, cli = platform
+    cli.ok("apps:create", "phased")
+    good = copy_fixture("procfile-app", tmp_path / "good",
+                        "web: bin/serve\nrelease: echo migrating $DYNO; echo done\n")
+    build = create_build(server, "phased", upload_source(server, source_tarball(good))).json
+    assert wait_build(server, "phased", build["id"])["status"] == "succeeded"
+    releases = server.request("GET", "/apps/phased/releases").json
+    assert releases[-1]["status"] == "succeeded" and releases[-1]["current"]
+    out = cli.ok("releases:output", "-a", "phased").stdout
+    assert "migrating release." in out and "done" in out
+    wait_dynos_up(server, "phased", ["web.1"], timeout=60)
+    serving = web_ports(server, "phased")["web.1"]
+
+    bad = copy_fixture("procfile-app", tmp_path / "bad",
+                       "web: bin/serve\nrelease: echo about to fail; exit 7\n")
+    build = create_build(server, "phased", upload_source(server, source_tarball(bad))).json
+    wait_build(server, "phased", build["id"])
+    status, output = raw(server, "GET", build["output_stream_url"])
+    assert "about to fail" in output.decode()
+    assert "Release command failed (exit status 7)" in output.decode()
+    releases = server.request("GET", "/apps/phased/releases").json
+    assert releases[-1]["status"] == "failed" and not releases[-1]["current"]
+    assert releases[-2]["current"]
+    listing = cli.ok("releases", "-a", "phased").stdout
+    assert "release command failed" in listing
+    assert "about to fail" in cli.ok("releases:output", "-a", "phased").stdout
+    # The previous release keeps serving, on the same dyno.
+    wait_dynos_up(server, "phased", ["web.1"])
+    assert web_ports(server, "phased")["web.1"] == serving
+
+
+def test_buildpacks_set_add_and_clear_choose_what_builds(platform, tmp_path):
+    server, cli = platform
+    cli.ok("apps:create", "packs")
+    hello = (FIXTURES / "buildpacks" / "hello").resolve()
+    out = cli.ok("buildpacks:set", f"file://{hello}", "-a", "packs").stdout
+    assert "Buildpack set" in out
+    listed = cli.ok("buildpacks", "-a", "packs").stdout
+    assert f"file://{hello}" in listed
+    cli.ok("buildpacks:add", "urn:buildpack:heroku/procfile", "-a", "packs")
+    installs = server.request("GET", "/apps/packs/buildpack-installations").json
+    assert [i["buildpack"]["url"] for i in installs] == [f"file://{hello}", "heroku/procfile"]
+
+    url = upload_source(server, source_tarball(FIXTURES / "apps" / "procfile-app"))
+    build = create_build(server, "packs", url).json
+    done = wait_build(server, "packs", build["id"])
+    _, output = raw(server, "GET", build["output_stream_url"])
+    assert "Hello buildpack" in output.decode(), output.decode()
+    assert done["status"] == "succeeded", output.decode()
+    assert [b["url"] for b in done["buildpacks"]] == [f"file://{hello}", "heroku/procfile"]
+
+    cli.ok("buildpacks:clear", "-a", "packs")
+    assert server.request("GET", "/apps/packs/buildpack-installations").json == []
+
+
+def test_bad_builds_change_nothing(platform, tmp_path):
+    server, cli = platform
+    cli.ok("apps:create", "badbuilds")
+    before = server.request("GET", "/apps/badbuilds/releases").json
+    foreign = create_build(server, "badbuilds", "https://example.com/source.tgz")
+    assert foreign.status == 422 and foreign.json["id"] == "invalid_params"
+    bad_pack = server.request("PUT", "/apps/badbuilds/buildpack-installations",
+                              {"updates": [{"buildpack": "heroku/ruby"}]})
+    assert bad_pack.status == 422 and "built-in" in bad_pack.json["message"]
+    assert server.request("GET", "/apps/badbuilds/buildpack-installations").json == []
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "README").write_text("no Procfile, nothing to detect\n")
+    build = create_build(server, "badbuilds", upload_source(server, source_tarball(empty))).json
+    done = wait_build(server, "badbuilds", build["id"])
+    _, output = raw(server, "GET", build["output_stream_url"])
+    assert done["status"] == "failed"
+    assert "Push rejected" in output.decode()
+    assert server.request("GET", "/apps/badbuilds/releases").json == before
