@@ -69,6 +69,10 @@ Result<Reply> app_info(const ApiDeps& deps, RequestContext& ctx) {
   auto app = load_app(deps.store, ctx);
   if (!app) return app.error();
   auto body = app_json(*app, deps.settings);
+  // The size of the slug the current release runs (apps:info's "Slug Size").
+  if (auto slug = deps.store.current_slug(app->id); slug && *slug && (*slug)->size) {
+    body["slug_size"] = *(*slug)->size;
+  }
   if (ctx.query.count("extended") && ctx.query["extended"] == "true") {
     body["extended"] = {{"acm", false}, {"slug_size_limit", 500 * 1024 * 1024}};
   }

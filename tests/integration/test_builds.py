@@ -1,6 +1,7 @@
 """The Build API: sources, builds through the buildpacks, output streams, the release phase, and
 the app's buildpack list, driven through the API and the real heroku CLI."""
 import json
+import re
 
 import pytest
 
@@ -45,6 +46,10 @@ def test_build_api_builds_a_tarball_and_the_release_serves_it(platform, tmp_path
     wait_dynos_up(server, "built", ["web.1"], timeout=60)
     body = get_json(web_ports(server, "built")["web.1"])
     assert body == {"greeting": "from-a-build", "dyno": "web.1"}
+    slug = server.request("GET", f"/apps/built/slugs/{done['slug']['id']}").json
+    assert slug["size"] > 0 and slug["process_types"] == {"web": "bin/serve"}
+    info = cli.ok("apps:info", "-a", "built").stdout
+    assert re.search(r"Slug Size:\s+[1-9]", info), info
 
 
 def test_release_phase_gates_the_release(platform, tmp_path):
