@@ -1,6 +1,7 @@
 // Registration of each Platform API resource's routes (one .cpp per resource).
 #pragma once
 
+#include "api/git_backend.h"
 #include "api/routing.h"
 #include "api/runtime_control.h"
 #include "api/settings.h"
@@ -13,6 +14,7 @@ struct ApiDeps {
   store::Store& store;
   store::BlobStore& blobs;
   RuntimeControl& runtime;
+  GitBackend& git;
   const ApiSettings& settings;
 };
 

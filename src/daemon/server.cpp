@@ -5,13 +5,17 @@
 #include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "api/api_service.h"
 #include "api/https_server.h"
+#include "build/git_repos.h"
+#include "build/push_listener.h"
 #include "common/fs.h"
 #include "daemon/bootstrap.h"
 #include "daemon/data_plane.h"
+#include "daemon/git_service.h"
 #include "daemon/instructions.h"
 #include "daemon/runtime_sync.h"
 #include "daemon/tls_material.h"
@@ -48,6 +52,19 @@ std::vector<std::string> certificate_names(const std::string& api_host, const st
     }
   }
   return unique;
+}
+
+// TODO(build-orchestration): replace with the real handler (build -> slug -> release). This is
+// an integration seam, not a feature: it accepts every push of main/master without building it,
+// so that the git server, the hook and the push channel can be tested end to end.
+build::PushHandler placeholder_push_handler(store::Store& store) {
+  return [&store](const build::PushRequest& push, const build::PushOutput& output) {
+    auto app = store.find_app(push.app_id);
+    output("-----> Slipway received " + push.new_sha.substr(0, 7) + " for " +
+           (app ? app->name : push.app_id) + "\n");
+    output("       (builds are not wired yet)\n");
+    return 0;
+  };
 }
 
 int fail(const std::string& message) {
@@ -121,7 +138,22 @@ int run_server(const ServerOptions& options) {
   }
   spdlog::info("router {} (pid {})", router->second ? "adopted" : "started", router->first);
 
-  api::ApiService api_service(**store, blobs, runtime_sync, settings);
+  // git over HTTPS: the apps' repositories, and the channel their pre-receive hooks use to hand
+  // each push to the control plane.
+  build::GitRepos git_repos(data_dir / "git", executable);
+  if (auto apps = (*store)->list_apps(std::nullopt)) {
+    std::set<std::string> ids;
+    for (const auto& app : *apps) ids.insert(app.id);
+    git_repos.remove_all_but(ids);  // of apps whose destruction was cut short by a crash
+  }
+  build::PushListener pushes(
+      build::PushListenerOptions{data_dir / "run" / "push.sock", data_dir / "git" / "pushes"},
+      placeholder_push_handler(**store));
+  if (auto s = pushes.start(); !s) return fail(s.error().message);
+  GitService git_service(git_repos, pushes);
+  settings.max_push_bytes = options.max_push_bytes;
+
+  api::ApiService api_service(**store, blobs, runtime_sync, git_service, settings);
   api::HttpsServer server(
       [&api_service](const api::Request& r, const std::optional<fs::path>& body_file) {
         return api_service.handle(r, body_file);
@@ -155,6 +187,7 @@ int run_server(const ServerOptions& options) {
   const int signal = wait_for_stop_signal(stop_signals);
   spdlog::info("received signal {}, stopping", signal);
   server.stop();
+  pushes.stop();
   // Stopping on purpose stops the data plane too; the agent gives dynos their grace period.
   stop_process(router->first, std::chrono::seconds(5));
   stop_process(agent->first, options.stop_grace + std::chrono::seconds(5));

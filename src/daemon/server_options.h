@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -16,6 +17,7 @@ struct ServerOptions {
   std::string domain = "localhost";
   std::string admin_email = "admin@localhost";
   std::chrono::seconds stop_grace{30};  // also the agent's: SIGTERM, then SIGKILL after this
+  std::uint64_t max_push_bytes = std::uint64_t{500} * 1024 * 1024;  // Heroku's slug limit
 };
 
 struct HostPort {
