@@ -52,11 +52,12 @@ std::string choose_request_id(std::string_view header) {
 }
 
 ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
-                       BuildControl& builds, ApiSettings settings)
+                       BuildControl& builds, GitBackend& git, ApiSettings settings)
     : store_(store),
       blobs_(blobs),
       settings_(std::move(settings)),
-      deps_{store_, blobs_, runtime, builds, settings_} {
+      deps_{store_, blobs_, runtime, builds, git, settings_},
+      git_http_(store_, blobs_, git, settings_) {
   register_account_routes(routes_, deps_);
   register_app_routes(routes_, deps_);
   register_config_var_routes(routes_, deps_);
@@ -101,17 +102,22 @@ Outgoing ApiService::handle(const Request& request,
   return out;
 }
 
-std::optional<std::filesystem::path> ApiService::upload_target(const Request& header) const {
+std::optional<Upload> ApiService::upload_target(const Request& header) {
   if (header.method() == http::verb::put && (header.target().starts_with("/slug-uploads/") ||
                                              header.target().starts_with("/sources/"))) {
     return blobs_.incoming_path();
   }
+  if (auto git = parse_git_target(header.target())) return git_http_.upload_target(header, *git);
   return std::nullopt;
 }
 
 Outgoing ApiService::dispatch(const Request& request,
                               const std::optional<std::filesystem::path>& body_file,
                               std::vector<std::string>& warnings) {
+  // git's smart HTTP (/<app>.git/...) shares the port but not the Platform API's conventions.
+  if (auto git = parse_git_target(request.target())) {
+    return git_http_.handle(request, *git, body_file);
+  }
   auto accept = parse_accept(request[http::field::accept]);
   if (!accept) return fail(request, accept.error());
   if (accept->defaulted && !request[http::field::accept].empty() &&

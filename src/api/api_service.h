@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "api/git_http.h"
 #include "api/http_types.h"
 #include "api/resources.h"
 #include "api/routing.h"
@@ -16,14 +17,14 @@ namespace slipway::api {
 class ApiService {
  public:
   ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
-             BuildControl& builds, ApiSettings settings);
+             BuildControl& builds, GitBackend& git, ApiSettings settings);
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 
   // Never throws: every failure becomes a Heroku-shaped error response.
   Outgoing handle(const Request& request, const std::optional<std::filesystem::path>& body_file);
   // Where to stream a request's body (uploads), for HttpsServer::UploadTarget.
-  std::optional<std::filesystem::path> upload_target(const Request& header) const;
+  std::optional<Upload> upload_target(const Request& header);
 
   const ApiSettings& settings() const { return settings_; }
   // Called once the listener is bound (port 0 picks the port), before serving starts.
@@ -41,6 +42,7 @@ class ApiService {
   ApiSettings settings_;
   ApiDeps deps_;
   Routes routes_;
+  GitHttp git_http_;
 };
 
 // The Request-Id to answer with: the first id the client sent if it looks like one, else new.

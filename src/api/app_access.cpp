@@ -3,9 +3,14 @@
 namespace slipway::api {
 
 Result<store::App> load_app(store::Store& store, const RequestContext& ctx) {
-  auto app = store.find_app(ctx.param("app"));
+  return find_accessible_app(store, ctx.param("app"), ctx.account);
+}
+
+Result<store::App> find_accessible_app(store::Store& store, std::string_view name_or_id,
+                                       const store::Account& account) {
+  auto app = store.find_app(name_or_id);
   if (!app) return app.error();
-  if (app->owner_id != ctx.account.id) {
+  if (app->owner_id != account.id) {
     return make_error(ErrorCode::kForbidden,
                       "You do not have access to the app " + app->name + ".");
   }

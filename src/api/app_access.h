@@ -9,6 +9,10 @@ namespace slipway::api {
 
 Result<store::App> load_app(store::Store& store, const RequestContext& ctx);
 
+// The app `name_or_id` names, if `account` may use it (kNotFound, kForbidden otherwise).
+Result<store::App> find_accessible_app(store::Store& store, std::string_view name_or_id,
+                                       const store::Account& account);
+
 }  // namespace slipway::api
 
 namespace slipway::api {

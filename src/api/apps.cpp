@@ -101,6 +101,7 @@ Result<Reply> destroy_app(const ApiDeps& deps, RequestContext& ctx) {
   if (!app) return app.error();
   if (auto deleted = deps.store.delete_app(app->id); !deleted) return deleted.error();
   deps.runtime.app_destroyed(app->id);
+  deps.git.app_destroyed(app->id);
   return Reply{http::status::ok, app_json(*app, deps.settings), {}};
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +22,25 @@ using BodyStream = std::function<std::optional<std::string>()>;
 struct Outgoing {
   Response response;
   BodyStream stream;
+  // Sent after 15 s without a piece, to find out whether the client is still there (an SSE
+  // comment). Empty: never, for bodies with a framing of their own (git sends its keepalives in
+  // band).
+  std::string idle_keepalive = ":\n\n";
+};
+
+// Where the body of an upload goes: streamed to `file` instead of memory.
+struct Upload {
+  Upload(std::filesystem::path f)  // NOLINT(google-explicit-constructor): a path means defaults
+      : file(std::move(f)) {}
+  std::filesystem::path file;
+  // The most the upload may be; 0 means ServerLimits::max_upload_bytes.
+  std::uint64_t max_bytes = 0;
+  // Unset, a larger body is refused with 413. Set, the body is still read to its end (up to
+  // ServerLimits::max_upload_bytes), only its first max_bytes are kept in `file`, and this
+  // answers instead of the handler: git shows a refusal in its own protocol, not a 413.
+  std::function<Outgoing(const Request& header, const std::filesystem::path& first_bytes,
+                         std::uint64_t total_bytes)>
+      on_too_large;
 };
 
 }  // namespace slipway::api

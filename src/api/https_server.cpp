@@ -24,6 +24,50 @@ namespace beast = boost::beast;
 using asio::ip::tcp;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
+// An upload body written to a file up to `keep` bytes; the rest is counted and discarded (see
+// Upload::on_too_large).
+struct CappedFileBody {
+  struct value_type {
+    beast::file file;
+    std::uint64_t keep = 0;
+    std::uint64_t received = 0;
+  };
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>& /*header*/, value_type& body) : body_(body) {}
+    void init(const boost::optional<std::uint64_t>& /*content_length*/, beast::error_code& ec) {
+      ec = {};
+    }
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      ec = {};
+      std::size_t total = 0;
+      for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers);
+           ++it) {
+        const asio::const_buffer buffer = *it;
+        const std::uint64_t room = body_.received < body_.keep ? body_.keep - body_.received : 0;
+        const auto kept = static_cast<std::size_t>(std::min<std::uint64_t>(room, buffer.size()));
+        if (kept > 0) {
+          std::size_t written = 0;
+          while (written < kept && !ec) {
+            written += body_.file.write(static_cast<const char*>(buffer.data()) + written,
+                                        kept - written, ec);
+          }
+          if (ec) return total;
+        }
+        body_.received += buffer.size();
+        total += buffer.size();
+      }
+      return total;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+
 // A response for requests the parser refused before any handler could see them.
 Response protocol_error(http::status status, ErrorCode code, std::string message) {
   Response res{status, 11};
@@ -66,9 +110,9 @@ asio::awaitable<void> stream_body(Stream& stream, Outgoing& out, const ServerLim
   while (!ec) {
     std::optional<std::string> piece = out.stream();
     if (!piece) break;
-    if (piece->empty() &&
+    if (piece->empty() && !out.idle_keepalive.empty() &&
         std::chrono::steady_clock::now() - idle_since > std::chrono::seconds(15)) {
-      piece = ":\n\n";
+      piece = out.idle_keepalive;
     }
     if (piece->empty()) {
       timer.expires_after(std::chrono::milliseconds(200));
@@ -126,15 +170,22 @@ asio::awaitable<void> serve_connection(Stream stream, const HttpsServer::Handler
     Request request;
     std::optional<std::filesystem::path> body_file;
     std::uint64_t body_limit = limits.max_body_bytes;
+    std::optional<Upload> upload;
+    std::uint64_t received = 0;
     if (!ec) {
       const Request header_view{header_parser.get().base()};
-      body_file = upload_target ? upload_target(header_view) : std::nullopt;
+      upload = upload_target ? upload_target(header_view) : std::nullopt;
       tcp_layer.expires_after(limits.upload_timeout);
-      if (body_file) {
-        body_limit = limits.max_upload_bytes;
-        http::request_parser<http::file_body> parser{std::move(header_parser)};
+      if (upload) {
+        body_file = upload->file;
+        const std::uint64_t keep =
+            upload->max_bytes != 0 ? upload->max_bytes : limits.max_upload_bytes;
+        // Past `keep`, a body is read only to answer it (on_too_large), and not without bound.
+        body_limit = upload->on_too_large ? std::max(keep, limits.max_upload_bytes) : keep;
+        http::request_parser<CappedFileBody> parser{std::move(header_parser)};
         parser.body_limit(body_limit);
-        parser.get().body().open(body_file->c_str(), beast::file_mode::write, ec);
+        parser.get().body().keep = keep;
+        parser.get().body().file.open(body_file->c_str(), beast::file_mode::write, ec);
         if (!ec && parser.content_length() && *parser.content_length() > body_limit) {
           ec = http::error::body_limit;
         }
@@ -142,8 +193,11 @@ asio::awaitable<void> serve_connection(Stream stream, const HttpsServer::Handler
           co_await http::async_read(stream, buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));
         }
-        parser.get().body().close();
+        beast::error_code close_ec;
+        parser.get().body().file.close(close_ec);
+        received = parser.get().body().received;
         request = Request{std::move(parser.get().base())};
+        if (!ec && received > keep && !upload->on_too_large) ec = http::error::body_limit;
       } else {
         http::request_parser<http::string_body> parser{std::move(header_parser)};
         parser.body_limit(body_limit);
@@ -166,7 +220,11 @@ asio::awaitable<void> serve_connection(Stream stream, const HttpsServer::Handler
       if (!ec) co_await drain_unread_body(stream, limits);
       break;
     }
-    Outgoing out = handler(request, body_file);
+    const bool too_large =
+        upload && upload->on_too_large &&
+        received > (upload->max_bytes != 0 ? upload->max_bytes : limits.max_upload_bytes);
+    Outgoing out = too_large ? upload->on_too_large(request, *body_file, received)
+                             : handler(request, body_file);
     if (body_file) std::filesystem::remove(*body_file, ignored);
     if (out.stream) {
       co_await stream_body(stream, out, limits);

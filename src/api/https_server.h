@@ -41,9 +41,9 @@ class HttpsServer {
   // server removes that file once the handler returns.
   using Handler = std::function<Outgoing(const Request&,
                                          const std::optional<std::filesystem::path>& body_file)>;
-  // Given a request's header, the file to stream its body into, or nullopt to read it into
+  // Given a request's header, where to stream its body (a file), or nullopt to read it into
   // memory (up to max_body_bytes).
-  using UploadTarget = std::function<std::optional<std::filesystem::path>(const Request& header)>;
+  using UploadTarget = std::function<std::optional<Upload>(const Request& header)>;
 
   HttpsServer(Handler handler, UploadTarget upload_target, ServerLimits limits);
   ~HttpsServer();

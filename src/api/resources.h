@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/build_control.h"
+#include "api/git_backend.h"
 #include "api/routing.h"
 #include "api/runtime_control.h"
 #include "api/settings.h"
@@ -15,6 +16,7 @@ struct ApiDeps {
   store::BlobStore& blobs;
   RuntimeControl& runtime;
   BuildControl& builds;
+  GitBackend& git;
   const ApiSettings& settings;
 };
 

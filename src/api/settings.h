@@ -1,6 +1,7 @@
 // What the API needs to know about how the platform is reached from outside.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -12,6 +13,8 @@ struct ApiSettings {
   std::string apps_domain = "localhost";           // apps live at <app>.<apps_domain>
   int router_port = 8080;
   std::filesystem::path data_dir;  // where app logs live (log sessions, app[api] lines)
+  // The largest git push accepted (Heroku's slug limit): larger ones are refused.
+  std::uint64_t max_push_bytes = std::uint64_t{500} * 1024 * 1024;
 };
 
 }  // namespace slipway::api

@@ -4,6 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
+#include "build/child_process.h"
+#include "build/git_hook.h"
 #include "daemon/server.h"
 #include "router/router_main.h"
 #include "runtime/agent.h"
@@ -38,6 +42,13 @@ int main(int argc, char** argv) {
       ->envname("SLIPWAY_STOP_GRACE")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+
+  server
+      ->add_option("--max-push-size", options.max_push_bytes,
+                   "Largest git push accepted, in bytes or with a unit (500MB, 1GB)")
+      ->envname("SLIPWAY_MAX_PUSH_SIZE")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("500MB");
 
   slipway::runtime::AgentOptions agent_options;
   auto* agent = app.add_subcommand(
@@ -76,12 +87,24 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
 
+  std::vector<std::string> hook_args;
+  auto* git_hook = app.add_subcommand(
+      "git-hook",
+      "Run a git hook of an app repository (installed by `slipway server`; run by git).");
+  git_hook->add_option("hook", hook_args, "The hook: pre-receive")->required();
+
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->envname("SLIPWAY_LOG_LEVEL")
       ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
+
+  // The hook's stdout and stderr go to the pusher through git: no log lines there.
+  if (git_hook->parsed()) {
+    return slipway::build::run_git_hook(hook_args, slipway::build::current_environment(), std::cin,
+                                        std::cout);
+  }
 
   // Logs go to stderr; stdout carries only what a user is meant to read (or copy).
   spdlog::set_default_logger(spdlog::stderr_color_mt("slipway"));

@@ -6,15 +6,19 @@
 #include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "api/api_service.h"
 #include "api/https_server.h"
+#include "build/git_repos.h"
+#include "build/push_listener.h"
 #include "common/fs.h"
 #include "daemon/bootstrap.h"
-#include "daemon/data_plane.h"
-#include "daemon/instructions.h"
 #include "daemon/build_service.h"
+#include "daemon/data_plane.h"
+#include "daemon/git_service.h"
+#include "daemon/instructions.h"
 #include "daemon/runtime_sync.h"
 #include "daemon/tls_material.h"
 #include "router/router_main.h"
@@ -51,6 +55,29 @@ std::vector<std::string> certificate_names(const std::string& api_host, const st
     }
   }
   return unique;
+}
+
+// A push of main or master: built, released (release phase included) and running before git
+// updates the ref; output streams to the pusher. Non-zero rejects the push.
+build::PushHandler push_handler(store::Store& store, BuildService& builds,
+                                const std::shared_ptr<std::string>& git_url_base) {
+  return [&store, &builds, git_url_base](const build::PushRequest& push,
+                                         const build::PushOutput& output) {
+    auto app = store.find_app(push.app_id);
+    auto account = store.find_account(push.account_id);
+    if (!app || !account) {
+      output(" !     This app no longer exists.\n");
+      return 1;
+    }
+    api::BuildRequest request{*git_url_base + "/" + app->name + ".git", push.archive, push.new_sha,
+                              std::nullopt, std::nullopt};
+    auto outcome = builds.build_now(*app, *account, request, output);
+    if (!outcome) {
+      output(" !     " + outcome.error().message + "\n");
+      return 1;
+    }
+    return outcome->deployed ? 0 : 1;
+  };
 }
 
 int fail(const std::string& message) {
@@ -139,7 +166,25 @@ int run_server(const ServerOptions& options) {
   build_settings.app_url_template =
       "http://{app}." + options.domain + ":" + std::to_string(router_addr->port) + "/";
   BuildService builds(**store, blobs, runtime_sync, build_settings);
-  api::ApiService api_service(**store, blobs, runtime_sync, builds, settings);
+  // The API's address is known once it listens (port 0 picks one); builds name their source by it.
+  auto api_url_holder = std::make_shared<std::string>("https://localhost");
+
+  // git over HTTPS: the apps' repositories, and the channel their pre-receive hooks use to hand
+  // each push to the control plane, which builds and releases it inside the push.
+  build::GitRepos git_repos(data_dir / "git", executable);
+  if (auto apps = (*store)->list_apps(std::nullopt)) {
+    std::set<std::string> ids;
+    for (const auto& app : *apps) ids.insert(app.id);
+    git_repos.remove_all_but(ids);  // of apps whose destruction was cut short by a crash
+  }
+  build::PushListener pushes(
+      build::PushListenerOptions{data_dir / "run" / "push.sock", data_dir / "git" / "pushes"},
+      push_handler(**store, builds, api_url_holder));
+  if (auto s = pushes.start(); !s) return fail(s.error().message);
+  GitService git_service(git_repos, pushes);
+  settings.max_push_bytes = options.max_push_bytes;
+
+  api::ApiService api_service(**store, blobs, runtime_sync, builds, git_service, settings);
   api::HttpsServer server(
       [&api_service](const api::Request& r, const std::optional<fs::path>& body_file) {
         return api_service.handle(r, body_file);
@@ -155,6 +200,7 @@ int run_server(const ServerOptions& options) {
   // The real address is known only now (port 0 picks one); API settings follow it.
   const std::string host_port = public_host(api_addr->host) + ":" + std::to_string(bound->port());
   api_service.set_public_address("https://" + host_port, host_port);
+  *api_url_holder = "https://" + host_port;
   if (auto s = write_file_atomic(data_dir / "api-url", "https://" + host_port + "\n"); !s) {
     return fail(s.error().message);
   }
@@ -173,6 +219,7 @@ int run_server(const ServerOptions& options) {
   const int signal = wait_for_stop_signal(stop_signals);
   spdlog::info("received signal {}, stopping", signal);
   server.stop();
+  pushes.stop();
   // Stopping on purpose stops the data plane too; the agent gives dynos their grace period.
   stop_process(router->first, std::chrono::seconds(5));
   stop_process(agent->first, options.stop_grace + std::chrono::seconds(5));

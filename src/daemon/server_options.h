@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -18,6 +19,7 @@ struct ServerOptions {
   std::chrono::seconds stop_grace{30};  // also the agent's: SIGTERM, then SIGKILL after this
   // The built-in buildpacks (the repository's buildpacks/ unless installed elsewhere).
   std::filesystem::path buildpacks_dir = SLIPWAY_DEFAULT_BUILDPACKS_DIR;
+  std::uint64_t max_push_bytes = std::uint64_t{500} * 1024 * 1024;  // Heroku's slug limit
 };
 
 struct HostPort {
