@@ -104,6 +104,9 @@ def test_buildpacks_set_add_and_clear_choose_what_builds(platform, tmp_path):
     assert done["status"] == "succeeded", output.decode()
     assert [b["url"] for b in done["buildpacks"]] == [f"file://{hello}", "heroku/procfile"]
 
+    cli.ok("buildpacks:remove", "-i", "2", "-a", "packs")
+    installs = server.request("GET", "/apps/packs/buildpack-installations").json
+    assert [i["buildpack"]["url"] for i in installs] == [f"file://{hello}"]
     cli.ok("buildpacks:clear", "-a", "packs")
     assert server.request("GET", "/apps/packs/buildpack-installations").json == []
 
