@@ -56,7 +56,7 @@ BodyStream follow_file(fs::path file, std::function<bool()> running) {
     std::string chunk;
     if (in) {
       in.seekg(static_cast<std::streamoff>(offset));
-      chunk.resize(64 * 1024);
+      chunk.resize(std::size_t{64} * 1024);
       in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
       chunk.resize(static_cast<std::size_t>(in.gcount()));
       offset += chunk.size();

@@ -131,3 +131,10 @@ def test_bad_builds_change_nothing(platform, tmp_path):
     assert done["status"] == "failed"
     assert "Push rejected" in output.decode()
     assert server.request("GET", "/apps/badbuilds/releases").json == before
+
+    broken = copy_fixture("procfile-app", tmp_path / "broken", "web: bin/serve\nthis is not it\n")
+    build = create_build(server, "badbuilds", upload_source(server, source_tarball(broken))).json
+    assert wait_build(server, "badbuilds", build["id"])["status"] == "failed"
+    _, output = raw(server, "GET", build["output_stream_url"])
+    assert "Procfile line 2" in output.decode(), output.decode()
+    assert server.request("GET", "/apps/badbuilds/releases").json == before
