@@ -153,8 +153,10 @@ TEST_F(BuildRunner, DjangoAppBuildsAVenvAndCollectsStatic) {
        "-----> Installing requirements with pip",
        "-----> $ python manage.py collectstatic --noinput", "-----> Discovering process types",
        "       Procfile declares types -> release, web", "-----> Compressing..."}));
-  EXPECT_EQ(out->process_types, (Types{{"web", "gunicorn slipwaydemo.wsgi --access-logfile -"},
-                                       {"release", "python manage.py migrate --noinput"}}));
+  EXPECT_EQ(out->process_types.at("release"), "python manage.py migrate --noinput");
+  EXPECT_NE(out->process_types.at("web").find("exec gunicorn slipwaydemo.wsgi"),
+            std::string::npos);
+  EXPECT_EQ(out->process_types.size(), 2U);
   const fs::path app = unpack(*out);
   EXPECT_TRUE(fs::is_regular_file(app / ".venv/bin/python3") ||
               fs::is_symlink(app / ".venv/bin/python3"));
