@@ -77,9 +77,18 @@ def pids_with_env(entry):
 
 
 def dyno_pids(app_dir_marker, dyno):
-    """Pids of a dyno's processes, told apart by DYNO and by HOME (the release directory)."""
+    """Pids of a dyno's processes, told apart by DYNO and by HOME (the release directory). The
+    dyno's wrapper shell (which sources .profile.d, then runs the command) is not counted."""
     return [p for p in pids_with_env(f"DYNO={dyno}")
-            if app_dir_marker.encode() in _environ(p)]
+            if app_dir_marker.encode() in _environ(p) and not _is_dyno_shell(p)]
+
+
+def _is_dyno_shell(pid):
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return len(argv) > 3 and argv[3] == b"slipway-dyno"
 
 
 def _environ(pid):

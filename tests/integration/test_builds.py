@@ -138,3 +138,22 @@ def test_bad_builds_change_nothing(platform, tmp_path):
     _, output = raw(server, "GET", build["output_stream_url"])
     assert "Procfile line 2" in output.decode(), output.decode()
     assert server.request("GET", "/apps/badbuilds/releases").json == before
+
+
+def test_one_build_per_app_at_a_time(platform, tmp_path):
+    server, cli = platform
+    cli.ok("apps:create", "onebuild")
+    slow = str((FIXTURES / "buildpacks" / "slow").resolve())
+    tarball = source_tarball(FIXTURES / "apps" / "procfile-app")
+    first = create_build(server, "onebuild", upload_source(server, tarball), buildpacks=[slow])
+    assert first.status == 201, first.raw
+    second = create_build(server, "onebuild", upload_source(server, tarball), buildpacks=[slow])
+    assert second.status == 409, second.raw
+    assert "already running" in second.json["message"]
+    assert wait_build(server, "onebuild", first.json["id"])["status"] == "succeeded"
+    # Once it is done, the next build is accepted; builds never interleave.
+    third = create_build(server, "onebuild", upload_source(server, tarball), buildpacks=[slow])
+    assert third.status == 201, third.raw
+    assert wait_build(server, "onebuild", third.json["id"])["status"] == "succeeded"
+    assert [b["status"] for b in server.request("GET", "/apps/onebuild/builds").json] == \
+        ["succeeded", "succeeded"]
