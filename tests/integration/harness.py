@@ -159,6 +159,8 @@ class HerokuCli:
             "HEROKU_PARTICLEBOARD_URL": self.server.url,
             "DISABLE_TELEMETRY": "true",
             "HEROKU_SKIP_NEW_VERSION_CHECK": "true",
+            # Otherwise every fresh HOME leaves a detached `heroku update --autoupdate` behind.
+            "HEROKU_DISABLE_AUTOUPDATE": "1",
             "NODE_EXTRA_CA_CERTS": self.server.ca,
             "GIT_SSL_CAINFO": self.server.ca,
             "CI": "true",
