@@ -69,19 +69,9 @@ int connect_to(const std::string& path) {
   return fd;
 }
 
-bool send_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 // Sends the push and relays output frames until the exit status arrives.
 Result<int> exchange(int fd, const PushMessage& message, std::ostream& out) {
-  if (!send_all(fd, encode_frame(FrameType::kPush, encode_push_message(message)))) {
+  if (!send_frame(fd, FrameType::kPush, encode_push_message(message))) {
     return make_error(ErrorCode::kInternal, "Could not send the push to Slipway.");
   }
   FrameReader reader;

@@ -24,16 +24,6 @@ std::string errno_message(int err) {
   return std::error_code(err, std::generic_category()).message();
 }
 
-bool send_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 void set_timeout(int fd, int option, std::chrono::seconds timeout) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count());
@@ -236,11 +226,11 @@ void PushListener::serve(int fd) {
     while (!gone && !text.empty()) {
       const std::string_view piece = text.substr(0, kMaxFramePayload);
       text.remove_prefix(piece.size());
-      gone = !send_all(fd, encode_frame(FrameType::kOutput, piece));
+      gone = !send_frame(fd, FrameType::kOutput, piece);
     }
   };
   const auto finish = [&](int status) {
-    if (!gone) send_all(fd, encode_frame(FrameType::kExit, encode_exit_status(status)));
+    if (!gone) send_frame(fd, FrameType::kExit, encode_exit_status(status));
   };
   auto frame = read_request(fd);
   if (!frame) {

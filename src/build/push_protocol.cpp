@@ -1,5 +1,9 @@
 #include "build/push_protocol.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <array>
 #include <map>
 
@@ -192,6 +196,18 @@ Result<int> parse_exit_status(std::string_view payload) {
   }
   if (value > 255) return invalid("bad exit status");
   return value;
+}
+
+bool send_frame(int fd, FrameType type, std::string_view payload) {
+  const std::string frame = encode_frame(type, payload);
+  std::string_view data = frame;
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
 }
 
 }  // namespace slipway::build

@@ -33,6 +33,9 @@ struct Frame {
 
 // One frame on the wire. Output longer than kMaxFramePayload must be split by the caller.
 std::string encode_frame(FrameType type, std::string_view payload);
+// Writes one whole frame to a connected socket (retrying short writes, no SIGPIPE); false once
+// the other side is gone.
+bool send_frame(int fd, FrameType type, std::string_view payload);
 
 // Reassembles frames from a byte stream fed in arbitrary pieces. An unknown type or an oversized
 // length is an error that sticks: the connection is then closed.

@@ -50,6 +50,17 @@ void BuildService::release_claim(const std::string& app_id) {
   building_.erase(app_id);
 }
 
+Result<store::Build> BuildService::begin(const store::App& app, const store::Account& user,
+                                         const api::BuildRequest& request) {
+  if (!claim(app.id)) {
+    return make_error(ErrorCode::kConflict,
+                      "A build of " + app.name + " is already running; wait for it to finish.");
+  }
+  auto build = create(app, user, request);
+  if (!build) release_claim(app.id);
+  return build;
+}
+
 Result<store::Build> BuildService::create(const store::App& app, const store::Account& user,
                                           const api::BuildRequest& request) {
   auto buildpacks = request.buildpacks ? Result<std::vector<std::string>>(*request.buildpacks)
@@ -61,15 +72,8 @@ Result<store::Build> BuildService::create(const store::App& app, const store::Ac
 
 Result<store::Build> BuildService::start_build(const store::App& app, const store::Account& user,
                                                const api::BuildRequest& request) {
-  if (!claim(app.id)) {
-    return make_error(ErrorCode::kConflict,
-                      "A build of " + app.name + " is already running; wait for it to finish.");
-  }
-  auto build = create(app, user, request);
-  if (!build) {
-    release_claim(app.id);
-    return build.error();
-  }
+  auto build = begin(app, user, request);
+  if (!build) return build.error();
   std::lock_guard lock(mutex_);
   background_.emplace_back([this, app, user, request, b = *build] {
     execute(app, user, request, b, nullptr);
@@ -82,15 +86,8 @@ Result<BuildService::Outcome> BuildService::build_now(const store::App& app,
                                                       const store::Account& user,
                                                       const api::BuildRequest& request,
                                                       const OutputSink& sink) {
-  if (!claim(app.id)) {
-    return make_error(ErrorCode::kConflict,
-                      "A build of " + app.name + " is already running; wait for it to finish.");
-  }
-  auto build = create(app, user, request);
-  if (!build) {
-    release_claim(app.id);
-    return build.error();
-  }
+  auto build = begin(app, user, request);
+  if (!build) return build.error();
   Outcome outcome = execute(app, user, request, *build, sink);
   release_claim(app.id);
   return outcome;

@@ -54,6 +54,9 @@ class BuildService : public api::BuildControl {
   // Claims the app for one build; false when another build of it runs.
   bool claim(const std::string& app_id);
   void release_claim(const std::string& app_id);
+  // Claims the app and creates its pending build; the claim is released on failure.
+  Result<store::Build> begin(const store::App& app, const store::Account& user,
+                             const api::BuildRequest& request);
   Result<store::Build> create(const store::App& app, const store::Account& user,
                               const api::BuildRequest& request);
   // Runs a created build to the end (never throws); the app's claim is released by the caller.

@@ -1,4 +1,5 @@
 """Helpers for runtime tests: waiting on dyno states, reaching dynos, finding their processes."""
+import http.client
 import json
 import os
 import time
@@ -52,6 +53,16 @@ def greeting_of(server, app, dyno="web.1"):
         return get_json(port)["greeting"]
     except OSError:
         return None
+
+
+def through_router(server, app, path="/"):
+    """GET through the router on a fresh connection: (status, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.router_port, timeout=20)
+    conn.request("GET", path, headers={"Host": f"{app}.localhost:{server.router_port}"})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, body
 
 
 def app_log(server, app):

@@ -1,16 +1,14 @@
 """`git push heroku main`, end to end: the push streams the build back, the buildpacks build the
 app, the release phase gates the release, and the router serves the new version."""
-import http.client
 import json
 import shutil
 import subprocess
-import time
 
 import pytest
 
 from builds_helpers import FIXTURES
 from harness import HerokuCli
-from runtime_helpers import wait_dynos_up, wait_for
+from runtime_helpers import through_router, wait_dynos_up, wait_for
 
 FAST = {"SLIPWAY_STOP_GRACE": "3", "SLIPWAY_BOOT_TIMEOUT": "30"}
 
@@ -43,15 +41,6 @@ def commit_all(cli, src, message):
     git(cli, src, "add", "-A")
     git(cli, src, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm",
         message)
-
-
-def through_router(server, app, path="/"):
-    conn = http.client.HTTPConnection("127.0.0.1", server.router_port, timeout=20)
-    conn.request("GET", path, headers={"Host": f"{app}.localhost:{server.router_port}"})
-    resp = conn.getresponse()
-    body = resp.read()
-    conn.close()
-    return resp.status, body
 
 
 def served_json(server, app):

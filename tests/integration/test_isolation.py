@@ -5,7 +5,6 @@ App A runs a probe web process that tries, as its own user, everything a hostile
 against app B and the platform, and answers with what happened. Only meaningful when Slipway
 runs as root (as in production and CI): otherwise every dyno runs as the agent's own user.
 """
-import http.client
 import json
 import os
 import urllib.parse
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness import HerokuCli
-from runtime_helpers import dyno_pids, wait_dynos_up, wait_for, web_ports
+from runtime_helpers import dyno_pids, through_router, wait_dynos_up, wait_for, web_ports
 from slugs import fixture_slug, release_slug
 
 pytestmark = pytest.mark.skipif(
@@ -112,15 +111,6 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler)
 def platform(own_server, tmp_path):
     server = own_server(env=FAST).start()
     return server, HerokuCli(server, tmp_path / "home")
-
-
-def through_router(server, app, path="/"):
-    conn = http.client.HTTPConnection("127.0.0.1", server.router_port, timeout=20)
-    conn.request("GET", path, headers={"Host": f"{app}.localhost:{server.router_port}"})
-    resp = conn.getresponse()
-    body = resp.read()
-    conn.close()
-    return resp.status, body
 
 
 def uid_of(pid):
