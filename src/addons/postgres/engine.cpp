@@ -1,0 +1,293 @@
+#include "addons/postgres/engine.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <system_error>
+
+#include "addons/postgres/names.h"
+#include "common/fs.h"
+
+namespace slipway::addons::postgres {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Superuser connections the server keeps back (superuser_reserved_connections' default): a
+// dedicated instance gets the plan's connections plus these, for the platform's own sessions.
+constexpr int kReservedConnections = 3;
+
+// The postgres user passes through DATA_DIR/postgres to its instance directories (0700, its
+// own); nobody can list it. Without root everything is ours: owner-only.
+Status prepare_dir(const fs::path& dir) {
+  const unsigned mode = ::geteuid() == 0 ? 0711 : 0700;
+  if (auto s = make_directories(dir, mode); !s) return s;
+  if (::chmod(dir.c_str(), mode) != 0) {
+    return make_error(ErrorCode::kInternal, "cannot chmod " + dir.string());
+  }
+  return {};
+}
+
+ConnectParams with_db(ConnectParams params, const std::string& database) {
+  params.set("dbname", database);
+  return params;
+}
+
+}  // namespace
+
+std::string DatabaseLocation::url() const {
+  ConnectParams params;
+  params.set("user", user)
+      .set("password", password)
+      .set("host", host)
+      .set("port", std::to_string(port))
+      .set("dbname", database);
+  return params.url();
+}
+
+Engine::Engine(EngineOptions options, std::optional<RunAs> runner)
+    : options_(std::move(options)), runner_(runner) {}
+
+Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
+  auto runner = postgres_runner();
+  if (!runner) return runner.error();
+  const fs::path root = options.data_dir / "postgres";
+  for (const auto& dir : {root, root / "dedicated"}) {
+    if (auto s = prepare_dir(dir); !s) return s.error();
+  }
+  std::unique_ptr<Engine> engine(new Engine(options, *runner));
+  if (options.shared_server_url) {
+    auto params = ConnectParams::parse(*options.shared_server_url);
+    if (!params) return params.error();
+    params->set("application_name", "slipway");
+    engine->external_ = std::move(*params);
+  }
+  InstanceConfig shared{root / "shared", options.bin_dir, options.shared_max_connections,
+                        options.start_timeout, options.durable};
+  engine->shared_ = std::make_shared<Instance>(std::move(shared), *runner);
+  return engine;
+}
+
+bool Engine::shared_cluster_exists() const { return shared_->initialized(); }
+
+std::shared_ptr<Instance> Engine::dedicated(const std::string& id) {
+  const std::lock_guard lock(mu_);
+  auto& slot = dedicated_[id];
+  if (!slot) {
+    InstanceConfig config{root() / "dedicated" / id, options_.bin_dir, std::nullopt,
+                          options_.start_timeout, options_.durable};
+    slot = std::make_shared<Instance>(std::move(config), runner_);
+  }
+  return slot;
+}
+
+Status Engine::prepare(Instance& instance) {
+  const std::string key = instance.dir().string();
+  {
+    const std::lock_guard lock(mu_);
+    if (hardened_[key]) return {};
+  }
+  auto admin = instance.admin_params("postgres");
+  if (!admin) return admin.error();
+  if (auto s = harden_server(*admin); !s) return s;
+  const std::lock_guard lock(mu_);
+  hardened_[key] = true;
+  return {};
+}
+
+Status Engine::ensure_shared() {
+  if (!external_) {
+    if (auto s = shared_->ensure_running(); !s) return s;
+    return prepare(*shared_);
+  }
+  {
+    const std::lock_guard lock(mu_);
+    if (hardened_[std::string(kExternalInstance)]) return {};
+  }
+  if (auto s = harden_server(*external_); !s) {
+    return make_error(s.error().code, "the shared PostgreSQL server: " + s.error().message);
+  }
+  const std::lock_guard lock(mu_);
+  hardened_[std::string(kExternalInstance)] = true;
+  return {};
+}
+
+Result<ConnectParams> Engine::admin_params(const DatabaseLocation& location, bool start) {
+  if (location.instance == kExternalInstance) {
+    if (!external_) {
+      return make_error(ErrorCode::kNotFound,
+                        "the database is on an external server, and none is configured");
+    }
+    if (start) {
+      if (auto s = ensure_shared(); !s) return s.error();
+    }
+    return *external_;
+  }
+  if (location.instance == kSharedInstance) {
+    if (!shared_->initialized()) {
+      return make_error(ErrorCode::kNotFound, "the shared PostgreSQL cluster does not exist");
+    }
+    if (start) {
+      if (auto s = shared_->ensure_running(); !s) return s.error();
+      if (auto s = prepare(*shared_); !s) return s.error();
+    }
+    return shared_->admin_params("postgres");
+  }
+  if (auto s = check_addon_id(location.instance); !s) return s.error();
+  auto instance = dedicated(location.instance);
+  if (!instance->initialized()) {
+    return make_error(ErrorCode::kNotFound,
+                      "PostgreSQL instance " + location.instance + " does not exist");
+  }
+  if (start) {
+    if (auto s = instance->ensure_running(); !s) return s.error();
+    if (auto s = prepare(*instance); !s) return s.error();
+  }
+  return instance->admin_params("postgres");
+}
+
+Status Engine::ensure_running(const DatabaseLocation& location) {
+  auto admin = admin_params(location, true);
+  if (!admin) return admin.error();
+  return {};
+}
+
+Result<DatabaseLocation> Engine::provision(const std::string& addon_id, const Plan& plan) {
+  if (auto s = check_addon_id(addon_id); !s) return s.error();
+  return plan.tier == Tier::kShared ? provision_shared(addon_id, plan)
+                                    : provision_dedicated(addon_id, plan);
+}
+
+Result<DatabaseLocation> Engine::provision_shared(const std::string& addon_id, const Plan& plan) {
+  if (auto s = ensure_shared(); !s) return s.error();
+  Result<std::string> password = [&] {
+    const std::lock_guard lock(mu_);  // one creation of the key file
+    return role_password(root() / "credentials.key", addon_id);
+  }();
+  if (!password) return password.error();
+  const Tenant tenant{database_name(addon_id), role_name(addon_id), *password,
+                      plan.max_connections};
+  DatabaseLocation location;
+  if (external_) {
+    location.instance = std::string(kExternalInstance);
+    location.host = external_->get("host").empty() ? "localhost" : external_->get("host");
+    const std::string port = external_->get("port");
+    location.port = static_cast<unsigned short>(port.empty() ? 5432 : std::stoi(port));
+  } else {
+    location.instance = std::string(kSharedInstance);
+    location.host = "localhost";
+    location.port = shared_->port();
+  }
+  auto admin = admin_params(location, false);
+  if (!admin) return admin.error();
+  if (auto s = create_tenant(*admin, tenant); !s) return s.error();
+  location.database = tenant.database;
+  location.user = tenant.user;
+  location.password = tenant.password;
+  spdlog::info("postgres: provisioned {} for add-on {} in {}", tenant.database, addon_id,
+               location.instance);
+  return location;
+}
+
+Result<DatabaseLocation> Engine::provision_dedicated(const std::string& addon_id,
+                                                     const Plan& plan) {
+  std::shared_ptr<Instance> instance;
+  {
+    const std::lock_guard lock(mu_);
+    auto& slot = dedicated_[addon_id];
+    if (!slot) {
+      InstanceConfig config{root() / "dedicated" / addon_id, options_.bin_dir,
+                            plan.max_connections + kReservedConnections, options_.start_timeout,
+                            options_.durable};
+      slot = std::make_shared<Instance>(std::move(config), runner_);
+    }
+    instance = slot;
+  }
+  if (auto s = instance->ensure_running(); !s) return s.error();
+  if (auto s = prepare(*instance); !s) return s.error();
+  Result<std::string> password = [&] {
+    const std::lock_guard lock(mu_);
+    return role_password(root() / "credentials.key", addon_id);
+  }();
+  if (!password) return password.error();
+  const Tenant tenant{database_name(addon_id), role_name(addon_id), *password, -1};
+  auto admin = instance->admin_params("postgres");
+  if (!admin) return admin.error();
+  if (auto s = create_tenant(*admin, tenant); !s) return s.error();
+  spdlog::info("postgres: provisioned dedicated instance {} (port {})", addon_id, instance->port());
+  return DatabaseLocation{addon_id,        "localhost", instance->port(),
+                          tenant.database, tenant.user, tenant.password};
+}
+
+Status Engine::deprovision(const DatabaseLocation& location) {
+  if (location.instance == kSharedInstance || location.instance == kExternalInstance) {
+    if (location.instance == kSharedInstance && !shared_->initialized()) return {};
+    auto admin = admin_params(location, true);
+    if (!admin) return admin.error();
+    if (auto s = drop_tenant(*admin, location.database, location.user); !s) return s;
+    spdlog::info("postgres: dropped {} from {}", location.database, location.instance);
+    return {};
+  }
+  if (auto s = check_addon_id(location.instance); !s) return s;
+  auto instance = dedicated(location.instance);
+  if (auto s = instance->stop(); !s) return s;
+  std::error_code ec;
+  fs::remove_all(instance->dir(), ec);
+  if (ec) return make_error(ErrorCode::kInternal, "cannot remove " + instance->dir().string());
+  const std::lock_guard lock(mu_);
+  dedicated_.erase(location.instance);
+  hardened_.erase(instance->dir().string());
+  spdlog::info("postgres: removed dedicated instance {}", location.instance);
+  return {};
+}
+
+Status Engine::reset(const DatabaseLocation& location, const std::vector<std::string>& extensions) {
+  auto admin = admin_params(location, true);
+  if (!admin) return admin.error();
+  return recreate_database(*admin, location.database, location.user, extensions);
+}
+
+Result<DatabaseStats> Engine::stats(const DatabaseLocation& location) {
+  auto admin = admin_params(location, true);
+  if (!admin) return admin.error();
+  return database_stats(*admin, location.database);
+}
+
+Result<std::string> Engine::admin_url(const DatabaseLocation& location) {
+  auto admin = admin_params(location, false);
+  if (!admin) return admin.error();
+  return with_db(*admin, location.database).url();
+}
+
+Status Engine::supervise() {
+  std::vector<std::shared_ptr<Instance>> instances;
+  if (!external_) instances.push_back(shared_);
+  {
+    const std::lock_guard lock(mu_);
+    for (const auto& [id, instance] : dedicated_) instances.push_back(instance);
+  }
+  Status first;
+  for (const auto& instance : instances) {
+    if (auto s = instance->supervise(); !s) {
+      spdlog::error("postgres: {}: {}", instance->dir().string(), s.error().message);
+      if (first.ok()) first = s;
+    }
+  }
+  return first;
+}
+
+Status Engine::stop_all() {
+  std::vector<std::shared_ptr<Instance>> instances{shared_};
+  {
+    const std::lock_guard lock(mu_);
+    for (const auto& [id, instance] : dedicated_) instances.push_back(instance);
+  }
+  Status first;
+  for (const auto& instance : instances) {
+    if (auto s = instance->stop(); !s && first.ok()) first = s;
+  }
+  return first;
+}
+
+}  // namespace slipway::addons::postgres

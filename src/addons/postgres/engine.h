@@ -1,0 +1,117 @@
+// The Postgres add-on's engine: where each add-on's database lives and the operations on it.
+// Shared-tier plans get a role and database of their own in one shared cluster
+// (DATA_DIR/postgres/shared, or an existing server given by an admin URL); dedicated plans get
+// a PostgreSQL instance of their own (DATA_DIR/postgres/dedicated/<id>). The engine keeps no
+// state of its own beyond those directories: the store records each add-on's DatabaseLocation.
+//
+// Every method blocks (libpq, initdb, waiting for a server) and is safe to call from several
+// threads; call it from a worker thread, never from an io_context's.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "addons/postgres/instance.h"
+#include "addons/postgres/plans.h"
+#include "addons/postgres/pq.h"
+#include "addons/postgres/process.h"
+#include "addons/postgres/tenant.h"
+#include "common/result.h"
+
+namespace slipway::addons::postgres {
+
+inline constexpr std::string_view kSharedInstance = "shared";
+inline constexpr std::string_view kExternalInstance = "external";
+
+struct EngineOptions {
+  std::filesystem::path data_dir;  // DATA_DIR; the engine uses DATA_DIR/postgres
+  std::filesystem::path bin_dir = "/usr/lib/postgresql/15/bin";
+  // postgres://admin:pw@host:port/postgres of an existing server to hold the shared tier
+  // instead of the embedded cluster. Its role must be a superuser (or CREATEROLE + CREATEDB).
+  std::optional<std::string> shared_server_url;
+  int shared_max_connections = 300;
+  std::chrono::milliseconds start_timeout = std::chrono::seconds(60);
+  bool durable = true;  // false only in tests: no fsync at all (see InstanceConfig)
+};
+
+// Where an add-on's database is, and the credentials its apps use.
+struct DatabaseLocation {
+  std::string instance;  // "shared", "external", or the dedicated instance's id
+  std::string host;      // "localhost" for our own servers
+  unsigned short port = 0;
+  std::string database;
+  std::string user;
+  std::string password;
+
+  // postgres://user:password@host:port/database, as DATABASE_URL.
+  std::string url() const;
+  bool operator==(const DatabaseLocation&) const = default;
+};
+
+class Engine {
+ public:
+  // Prepares DATA_DIR/postgres (0711 when root, so the postgres user can pass through to its
+  // instance directories; 0700 otherwise). Starts nothing.
+  static Result<std::unique_ptr<Engine>> open(EngineOptions options);
+
+  // Starts (or adopts) the shared cluster, or checks the external server, and restricts who may
+  // connect to its admin databases. The daemon calls it at start when any shared database
+  // exists; provision() calls it on first need.
+  Status ensure_shared();
+  // Starts (or adopts) the server holding `location` and supervises it from then on; the daemon
+  // calls it at start for each dedicated add-on in the store.
+  Status ensure_running(const DatabaseLocation& location);
+
+  // Idempotent by add-on id: called again (after a crash midway, or twice) it finishes what is
+  // missing and returns the same location. A dedicated plan's id names its instance; a plan
+  // change provisions under a new id.
+  Result<DatabaseLocation> provision(const std::string& addon_id, const Plan& plan);
+  // Drops the database and role; a dedicated instance is stopped and its directory removed.
+  // Idempotent.
+  Status deprovision(const DatabaseLocation& location);
+  // `pg:reset`: the database dropped and created again empty, with `extensions` created.
+  Status reset(const DatabaseLocation& location, const std::vector<std::string>& extensions);
+  Result<DatabaseStats> stats(const DatabaseLocation& location);
+  // A URL with full rights on the location's database (the server's admin), for the platform's
+  // own backups and copies. A secret: never log it.
+  Result<std::string> admin_url(const DatabaseLocation& location);
+
+  // The supervision tick (every few seconds): restarts each server this engine started or
+  // adopted that stopped answering. Returns the first failure; the next tick tries again.
+  Status supervise();
+
+  // Stops every server this engine started or adopted (fast shutdown). For tests and an
+  // operator's explicit stop: the daemon never calls it on exit, since databases outlive the
+  // control plane.
+  Status stop_all();
+
+  // Whether the embedded shared cluster has been created (before the first shared provision it
+  // has not; with an external server it never is).
+  bool shared_cluster_exists() const;
+
+ private:
+  explicit Engine(EngineOptions options, std::optional<RunAs> runner);
+
+  std::filesystem::path root() const { return options_.data_dir / "postgres"; }
+  std::shared_ptr<Instance> dedicated(const std::string& id);
+  Result<ConnectParams> admin_params(const DatabaseLocation& location, bool start);
+  Result<DatabaseLocation> provision_shared(const std::string& addon_id, const Plan& plan);
+  Result<DatabaseLocation> provision_dedicated(const std::string& addon_id, const Plan& plan);
+  Status prepare(Instance& instance);
+
+  const EngineOptions options_;
+  const std::optional<RunAs> runner_;
+  std::optional<ConnectParams> external_;  // the shared tier's existing server
+  std::shared_ptr<Instance> shared_;
+  std::mutex mu_;  // guards dedicated_ and hardened_
+  std::map<std::string, std::shared_ptr<Instance>> dedicated_;
+  std::map<std::string, bool> hardened_;  // servers whose admin databases are shut to PUBLIC
+};
+
+}  // namespace slipway::addons::postgres
