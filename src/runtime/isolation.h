@@ -3,6 +3,8 @@
 // and the data dir is laid out so that an app user can reach its own release's directory and
 // nothing else:
 //   DATA_DIR, runtime/, runtime/releases/       0711 root: traversable, not listable
+//   postgres/                                    0711 root: the postgres user passes through to
+//                                                its instance directories (0700 postgres)
 //   runtime/releases/<app id>/                   0710 root:<app gid>: only that app gets through
 //   runtime/releases/<app id>/<release id>/      0711 root
 //   runtime/releases/<app id>/<release id>/app/  0700 <app uid>:<app gid>, the whole tree: the
@@ -43,9 +45,9 @@ Result<std::optional<DynoCredentials>> dyno_credentials(const std::optional<Unix
                                                         bool agent_is_root);
 
 // Startup pass over a data dir, made by any earlier version: creates runtime/ and
-// runtime/releases/ if missing, makes the data dir and those two traversable (when isolating)
-// and every other entry of the data dir and of runtime/ owner-only. Cheap: it does not recurse
-// into private directories, whose own mode already shuts app users out.
+// runtime/releases/ if missing, makes the data dir, those two and postgres/ (if present)
+// traversable (when isolating) and every other entry of the data dir and of runtime/ owner-only.
+// Cheap: it does not recurse into private directories, whose own mode already shuts app users out.
 void secure_data_dir(const std::filesystem::path& data_dir);
 
 // The agent's startup pass over runtime/releases/: each app's directory gets its mode and group,

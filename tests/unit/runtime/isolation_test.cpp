@@ -186,6 +186,28 @@ TEST_F(IsolationTest, StartupPassMakesTheDataDirPrivateButTraversable) {
   }
 }
 
+// The Postgres add-on's directory stays passable for the postgres system user (its instance
+// directories inside are that user's own, 0700); what is inside is not touched.
+TEST_F(IsolationTest, StartupPassKeepsThePostgresDirTraversable) {
+  const fs::path data = dir_ / "data";
+  fs::create_directories(data / "postgres" / "shared");
+  fs::create_directories(data / "logs");
+  fs::permissions(data / "postgres", fs::perms(0755));
+  fs::permissions(data / "postgres" / "shared", fs::perms(0700));
+  fs::permissions(data / "logs", fs::perms(0755));
+  secure_data_dir(data);
+  const unsigned traverse = ::geteuid() == 0 ? 0711U : 0700U;
+  EXPECT_EQ(mode_of(data / "postgres"), traverse);
+  EXPECT_EQ(mode_of(data / "postgres" / "shared"), 0700U);
+  EXPECT_EQ(mode_of(data / "logs"), 0700U);
+  // A file (or link) named postgres is not a directory to open up: it becomes private.
+  fs::remove_all(data / "postgres");
+  std::ofstream(data / "postgres") << "x";
+  fs::permissions(data / "postgres", fs::perms(0644));
+  secure_data_dir(data);
+  EXPECT_EQ(mode_of(data / "postgres"), 0600U);
+}
+
 TEST_F(IsolationTest, StartupPassDropsReleaseDirsNotHandedOver) {
   if (::geteuid() != 0) GTEST_SKIP() << "handing directories over needs root";
   const Paths paths(dir_);
