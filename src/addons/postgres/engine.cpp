@@ -196,7 +196,8 @@ Result<DatabaseLocation> Engine::provision_dedicated(const std::string& addon_id
   {
     const std::lock_guard lock(mu_);
     auto& slot = dedicated_[addon_id];
-    if (!slot) {
+    // A slot made by a lookup before the instance existed lacks the plan's settings.
+    if (!slot || !slot->initialized()) {
       InstanceConfig config{root() / "dedicated" / addon_id, options_.bin_dir,
                             plan.max_connections + kReservedConnections, options_.start_timeout,
                             options_.durable};

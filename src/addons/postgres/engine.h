@@ -33,7 +33,8 @@ struct EngineOptions {
   std::filesystem::path data_dir;  // DATA_DIR; the engine uses DATA_DIR/postgres
   std::filesystem::path bin_dir = "/usr/lib/postgresql/15/bin";
   // postgres://admin:pw@host:port/postgres of an existing server to hold the shared tier
-  // instead of the embedded cluster. Its role must be a superuser (or CREATEROLE + CREATEDB).
+  // instead of the embedded cluster. Its role must be a superuser (it revokes PUBLIC's CONNECT
+  // on the server's postgres and template1 databases).
   std::optional<std::string> shared_server_url;
   int shared_max_connections = 300;
   std::chrono::milliseconds start_timeout = std::chrono::seconds(60);
@@ -61,11 +62,12 @@ class Engine {
   static Result<std::unique_ptr<Engine>> open(EngineOptions options);
 
   // Starts (or adopts) the shared cluster, or checks the external server, and restricts who may
-  // connect to its admin databases. The daemon calls it at start when any shared database
+  // connect to its admin databases. The daemon is to call it at start when any shared database
   // exists; provision() calls it on first need.
   Status ensure_shared();
   // Starts (or adopts) the server holding `location` and supervises it from then on; the daemon
-  // calls it at start for each dedicated add-on in the store.
+  // is to call it at start for each dedicated add-on in the store. kNotFound if it was never
+  // provisioned (nothing is created here).
   Status ensure_running(const DatabaseLocation& location);
 
   // Idempotent by add-on id: called again (after a crash midway, or twice) it finishes what is

@@ -453,6 +453,7 @@ TEST_F(PostgresEngineTest, BadInputChangesNothing) {
   ASSERT_FALSE(stats.ok());
   EXPECT_EQ(stats.error().code, ErrorCode::kNotFound);
   EXPECT_FALSE(fs::exists(postgres_dir() / "dedicated" / "no-such-instance" / "data"));
+  EXPECT_EQ(engine_->ensure_running(missing).error().code, ErrorCode::kNotFound);
 }
 
 }  // namespace
