@@ -131,9 +131,10 @@ void secure_data_dir(const fs::path& data_dir) {
   // DATA_DIR/postgres is the Postgres add-on's: the postgres system user passes through it to
   // its instance directories (0700, its own), so it is traversable like runtime/.
   const fs::path postgres = data_dir / "postgres";
-  if (is_real_dir(postgres)) set_mode(postgres, traverse);
+  const bool postgres_dir = is_real_dir(postgres);
+  if (postgres_dir) set_mode(postgres, traverse);
   for (const auto& entry : entries_of(data_dir)) {
-    if (entry != runtime && entry != postgres) make_private(entry);
+    if (entry != runtime && !(postgres_dir && entry == postgres)) make_private(entry);
   }
   for (const auto& entry : entries_of(runtime)) {
     if (entry != releases) make_private(entry);

@@ -108,6 +108,7 @@ class PostgresEngineTest : public ::testing::Test {
 
   // Superuser access to the shared cluster, as the platform's backups get it.
   Connection admin(const std::string& database = "postgres") {
+    EXPECT_TRUE(engine_->ensure_shared().ok());
     DatabaseLocation where{std::string(kSharedInstance), "localhost", 0, database, "", ""};
     auto url = engine_->admin_url(where);
     EXPECT_TRUE(url.ok());
@@ -368,6 +369,9 @@ TEST_F(PostgresEngineTest, ARestartedControlPlaneAdoptsTheRunningCluster) {
 
 TEST_F(PostgresEngineTest, DedicatedPlanGetsAnInstanceOfItsOwn) {
   const auto shared = provision("addon-small");
+  // Asked about before it exists: not found, and nothing made that would miss the plan later.
+  DatabaseLocation early{"addon-big", "localhost", 1, "d", "u", "p"};
+  EXPECT_EQ(engine_->stats(early).error().code, ErrorCode::kNotFound);
   const auto loc = provision("addon-big", "standard-0");
   EXPECT_EQ(loc.instance, "addon-big");
   EXPECT_EQ(loc.host, "localhost");
