@@ -27,7 +27,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kBin = "/usr/lib/postgresql/15/bin";
+constexpr const char* kBinDir = "/usr/lib/postgresql/15/bin";
+fs::path bin(const char* program) { return fs::path(kBinDir) / program; }
 
 Plan plan(const char* name) { return find_plan(name).value(); }
 
@@ -86,7 +87,7 @@ class PostgresEngineTest : public ::testing::Test {
   static EngineOptions options() {
     EngineOptions options;
     options.data_dir = *root_ / "data";
-    options.bin_dir = kBin;
+    options.bin_dir = kBinDir;
     options.shared_max_connections = 60;
     options.durable = false;
     return options;
@@ -181,16 +182,16 @@ TEST_F(PostgresEngineTest, OwnersToolsWorkAndTheListingTellsNothing) {
   const fs::path dump = *root_ / "tools.dump";
   ASSERT_TRUE(own->query("CREATE TABLE widgets (id serial PRIMARY KEY, name text)").ok());
   ASSERT_TRUE(own->query("INSERT INTO widgets (name) VALUES ('a'), ('b')").ok());
-  auto dumped = run_program({(kBin / "pg_dump").string(), "--format=custom",
-                             "--file=" + dump.string(), "--dbname=" + a.url()},
+  auto dumped = run_program({bin("pg_dump").string(), "--format=custom", "--file=" + dump.string(),
+                             "--dbname=" + a.url()},
                             *root_, std::nullopt);
   EXPECT_TRUE(dumped.ok()) << dumped.error().message;
-  auto restored = run_program({(kBin / "pg_restore").string(), "--clean", "--if-exists",
-                               "--no-owner", "--dbname=" + a.url(), dump.string()},
+  auto restored = run_program({bin("pg_restore").string(), "--clean", "--if-exists", "--no-owner",
+                               "--dbname=" + a.url(), dump.string()},
                               *root_, std::nullopt);
   EXPECT_TRUE(restored.ok()) << restored.error().message;
-  auto psql = run_program({(kBin / "psql").string(), "--no-psqlrc", "--dbname=" + a.url(), "-c",
-                           "\\l", "-c", "\\dt", "-c", "\\d widgets", "-c", "\\du"},
+  auto psql = run_program({bin("psql").string(), "--no-psqlrc", "--dbname=" + a.url(), "-c", "\\l",
+                           "-c", "\\dt", "-c", "\\d widgets", "-c", "\\du"},
                           *root_, std::nullopt);
   ASSERT_TRUE(psql.ok()) << psql.error().message;
   EXPECT_NE(psql->find("widgets"), std::string::npos);
