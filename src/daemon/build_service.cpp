@@ -174,9 +174,17 @@ BuildService::Outcome BuildService::execute(const store::App& app, const store::
     return fail("The slug could not be stored: " + attached.error().message);
   }
 
+  if (!built->addons.empty()) {
+    // Heroku provisions these; Slipway leaves the choice of plan (and its cost) to the user.
+    out(" !     Slipway does not provision the add-ons bin/release asks for; add them if the app\n"
+        " !     needs them:\n");
+    for (const auto& addon : built->addons) {
+      out(" !       heroku addons:create " + addon + " -a " + app.name + "\n");
+    }
+  }
   out("-----> Launching...\n");
   const std::string description = "Deploy " + short_sha(request.version);
-  auto release = releases_.release_build(app, user, slug->id, description, {}, out);
+  auto release = releases_.release_build(app, user, slug->id, description, built->config_vars, out);
   if (!release) return fail("The release could not be created: " + release.error().message);
   const bool live = release->status == "succeeded";
   if (live) {
