@@ -52,11 +52,12 @@ std::string choose_request_id(std::string_view header) {
 }
 
 ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
-                       BuildControl& builds, GitBackend& git, ApiSettings settings)
+                       BuildControl& builds, ReleaseControl& releases, GitBackend& git,
+                       ApiSettings settings)
     : store_(store),
       blobs_(blobs),
       settings_(std::move(settings)),
-      deps_{store_, blobs_, runtime, builds, git, settings_},
+      deps_{store_, blobs_, runtime, builds, releases, git, settings_},
       git_http_(store_, blobs_, git, settings_) {
   register_account_routes(routes_, deps_);
   register_app_routes(routes_, deps_);
@@ -103,8 +104,8 @@ Outgoing ApiService::handle(const Request& request,
 }
 
 std::optional<Upload> ApiService::upload_target(const Request& header) {
-  if (header.method() == http::verb::put && (header.target().starts_with("/slug-uploads/") ||
-                                             header.target().starts_with("/sources/"))) {
+  if (header.method() == http::verb::put &&
+      (header.target().starts_with("/slug-uploads/") || header.target().starts_with("/sources/"))) {
     return blobs_.incoming_path();
   }
   if (auto git = parse_git_target(header.target())) return git_http_.upload_target(header, *git);

@@ -17,7 +17,7 @@ namespace slipway::api {
 class ApiService {
  public:
   ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
-             BuildControl& builds, GitBackend& git, ApiSettings settings);
+             BuildControl& builds, ReleaseControl& releases, GitBackend& git, ApiSettings settings);
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 

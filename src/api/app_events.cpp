@@ -10,10 +10,4 @@ void log_api_event(const ApiDeps& deps, const std::string& app_id, const std::st
   logs::append_line(deps.settings.data_dir, app_id, "app", "api", what + " by user " + email);
 }
 
-void log_release(const ApiDeps& deps, const store::Release& release) {
-  log_api_event(deps, release.app_id, release.description, release.user_email);
-  log_api_event(deps, release.app_id, "Release v" + std::to_string(release.version) + " created",
-                release.user_email);
-}
-
 }  // namespace slipway::api

@@ -1,7 +1,6 @@
 // Config vars: GET the app's config; PATCH sets (strings) and removes (null) keys, making a
-// release.
+// release (through the release service: it may have a release phase to run first).
 #include "api/app_access.h"
-#include "api/app_events.h"
 #include "api/request_bodies.h"
 #include "api/resources.h"
 
@@ -22,11 +21,11 @@ Result<Reply> patch_config(const ApiDeps& deps, RequestContext& ctx) {
   auto changes = parse_config_patch(ctx.request.body());
   if (!changes) return changes.error();
   if (changes->empty()) return get_config(deps, ctx);
-  auto outcome = deps.store.change_config(app->id, ctx.account, *changes, kMaxConfigBytes);
+  auto outcome = deps.releases.change_config(*app, ctx.account, *changes, kMaxConfigBytes);
   if (!outcome) return outcome.error();
-  log_release(deps, outcome->release);
-  deps.runtime.app_changed(app->id);  // the new release replaces the dynos
-  // The CLI prints what it set from this body, so it must be the whole resulting config.
+  // The CLI prints what it set from this body, so it must be the whole resulting config (also
+  // while the release is pending or after it fails: the app's config is the new one, as on
+  // Heroku, while its dynos keep the last release that went live).
   return Reply{http::status::ok, nlohmann::json(outcome->config), {}};
 }
 

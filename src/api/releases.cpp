@@ -1,6 +1,5 @@
 // Releases: the list (Range by version, either order), one release, and its config vars.
 #include "api/app_access.h"
-#include "api/app_events.h"
 #include "api/list_reply.h"
 #include "api/request_bodies.h"
 #include "api/resources.h"
@@ -48,7 +47,8 @@ Result<Reply> release_config(const ApiDeps& deps, RequestContext& ctx) {
 }
 
 // POST /apps/{app}/releases: {"slug": id} deploys a slug; {"release": id} rolls back (a new
-// release with that release's slug and config, which also become the app's config vars).
+// release with that release's slug and config, which also become the app's config vars). Either
+// may come back pending while its release phase runs (the CLI streams output_stream_url).
 Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
   auto app = load_app(deps.store, ctx);
   if (!app) return app.error();
@@ -59,10 +59,8 @@ Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
     if (!slug) return slug.error();
     const std::string description =
         body->description.value_or("Deploy " + slug->commit.value_or(slug->id).substr(0, 8));
-    auto release = deps.store.release_slug(app->id, ctx.account, slug->id, description);
+    auto release = deps.releases.release_slug(*app, ctx.account, slug->id, description);
     if (!release) return release.error();
-    log_release(deps, *release);
-    deps.runtime.app_changed(app->id);
     return Reply{http::status::created, release_json(*release, *app, deps.settings.api_url), {}};
   }
   std::string_view ref = *body->release;
@@ -81,10 +79,8 @@ Result<Reply> create_release(const ApiDeps& deps, RequestContext& ctx) {
       }
     }
   }
-  auto release = deps.store.rollback(app->id, ctx.account, *target);
+  auto release = deps.releases.rollback(*app, ctx.account, *target);
   if (!release) return release.error();
-  log_release(deps, *release);
-  deps.runtime.app_changed(app->id);
   return Reply{http::status::created, release_json(*release, *app, deps.settings.api_url), {}};
 }
 

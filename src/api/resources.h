@@ -3,6 +3,7 @@
 
 #include "api/build_control.h"
 #include "api/git_backend.h"
+#include "api/release_control.h"
 #include "api/routing.h"
 #include "api/runtime_control.h"
 #include "api/settings.h"
@@ -16,6 +17,7 @@ struct ApiDeps {
   store::BlobStore& blobs;
   RuntimeControl& runtime;
   BuildControl& builds;
+  ReleaseControl& releases;
   GitBackend& git;
   const ApiSettings& settings;
 };

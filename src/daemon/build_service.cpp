@@ -9,8 +9,6 @@
 #include "common/crypto.h"
 #include "common/fs.h"
 #include "common/ids.h"
-#include "daemon/release_phase.h"
-#include "logs/app_log.h"
 #include "logs/output_files.h"
 #include "runtime/isolation.h"
 
@@ -32,9 +30,9 @@ std::string replace_app(std::string text, const std::string& app) {
 
 }  // namespace
 
-BuildService::BuildService(store::Store& store, store::BlobStore& blobs,
-                           api::RuntimeControl& runtime, BuildSettings settings)
-    : store_(store), blobs_(blobs), runtime_(runtime), settings_(std::move(settings)) {}
+BuildService::BuildService(store::Store& store, store::BlobStore& blobs, ReleaseService& releases,
+                           BuildSettings settings)
+    : store_(store), blobs_(blobs), releases_(releases), settings_(std::move(settings)) {}
 
 BuildService::~BuildService() {
   for (auto& t : background_) t.join();
@@ -176,44 +174,20 @@ BuildService::Outcome BuildService::execute(const store::App& app, const store::
     return fail("The slug could not be stored: " + attached.error().message);
   }
 
-  out("-----> Launching...\n");
-  const std::string description = "Deploy " + short_sha(request.version);
-  const auto release_command = built->process_types.find("release");
-  Result<store::Release> release = make_error(ErrorCode::kInternal, "not released");
-  bool live = true;
-  if (release_command == built->process_types.end()) {
-    release = store_.release_slug(app.id, user, slug->id, description);
-    if (!release) return fail("The release could not be created: " + release.error().message);
-  } else {
-    release = store_.release_slug_pending(app.id, user, slug->id, description, random_hex(24));
-    if (!release) return fail("The release could not be created: " + release.error().message);
-    out("       Running release command...\n\n");
-    const fs::path release_log = logs::release_output_file(settings_.data_dir, release->id);
-    fs::create_directories(release_log.parent_path(), ec);
-    std::ofstream phase_log(release_log, std::ios::binary);
-    ReleasePhase phase{settings_.data_dir,      app.id,         release->id, *sha, app.unix_uid,
-                       release_command->second, release->config};
-    const int status = run_release_phase(phase, [&](std::string_view text) {
-      phase_log.write(text.data(), static_cast<std::streamsize>(text.size()));
-      phase_log.flush();
-      out(text);
-    });
-    live = status == 0;
-    auto finished = store_.finish_release(release->id, live);
-    if (finished) release = *finished;
-    if (!live) {
-      out("\n !     Release command failed (exit status " + std::to_string(status) + "); v" +
-          std::to_string(release->version) +
-          " was not released and the previous release keeps running.\n");
+  if (!built->addons.empty()) {
+    // Heroku provisions these; Slipway leaves the choice of plan (and its cost) to the user.
+    out(" !     Slipway does not provision the add-ons bin/release asks for; add them if the app\n"
+        " !     needs them:\n");
+    for (const auto& addon : built->addons) {
+      out(" !       heroku addons:create " + addon + " -a " + app.name + "\n");
     }
   }
-  logs::append_line(settings_.data_dir, app.id, "app", "api",
-                    description + " by user " + user.email);
+  out("-----> Launching...\n");
+  const std::string description = "Deploy " + short_sha(request.version);
+  auto release = releases_.release_build(app, user, slug->id, description, built->config_vars, out);
+  if (!release) return fail("The release could not be created: " + release.error().message);
+  const bool live = release->status == "succeeded";
   if (live) {
-    logs::append_line(
-        settings_.data_dir, app.id, "app", "api",
-        "Release v" + std::to_string(release->version) + " created by user " + user.email);
-    runtime_.app_changed(app.id);
     out("       Released v" + std::to_string(release->version) + "\n       " +
         replace_app(settings_.app_url_template, app.name) + " deployed to Slipway\n\n");
   }

@@ -1,7 +1,7 @@
 // Builds, from source to a running release: the Build API's background builds and the builds
 // inside a `git push`. One build per app at a time. A build extracts the source, runs the
-// buildpacks (build/buildpack_runner), stores the slug, creates the release and, when the
-// Procfile has `release:`, runs the release phase before the release goes live.
+// buildpacks (build/buildpack_runner), stores the slug and releases it (daemon/release_service:
+// with `release:` in the Procfile, the release phase runs before the release goes live).
 #pragma once
 
 #include <filesystem>
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "api/build_control.h"
-#include "api/runtime_control.h"
+#include "daemon/release_service.h"
 #include "store/blob_store.h"
 #include "store/store.h"
 
@@ -28,11 +28,9 @@ struct BuildSettings {
   std::uint64_t max_slug_bytes = std::uint64_t{500} * 1024 * 1024;  // Heroku's slug limit
 };
 
-using OutputSink = std::function<void(std::string_view)>;
-
 class BuildService : public api::BuildControl {
  public:
-  BuildService(store::Store& store, store::BlobStore& blobs, api::RuntimeControl& runtime,
+  BuildService(store::Store& store, store::BlobStore& blobs, ReleaseService& releases,
                BuildSettings settings);
   ~BuildService() override;  // waits for background builds
   BuildService(const BuildService&) = delete;
@@ -65,7 +63,7 @@ class BuildService : public api::BuildControl {
 
   store::Store& store_;
   store::BlobStore& blobs_;
-  api::RuntimeControl& runtime_;
+  ReleaseService& releases_;
   BuildSettings settings_;
   std::mutex mutex_;
   std::set<std::string> building_;  // app ids

@@ -45,7 +45,7 @@ int run_release_phase(const ReleasePhase& phase,
     return 1;
   }
   const auto deadline = std::chrono::steady_clock::now() + phase.timeout;
-  bool timed_out = false;
+  bool cut_short = false;  // ran out of time or was stopped
   bool exited = false;
   int status = 0;
   char buffer[16384];
@@ -64,9 +64,14 @@ int run_release_phase(const ReleasePhase& phase,
       runtime::signal_group(spawned->pid, SIGKILL);
       continue;
     }
-    if (!timed_out && std::chrono::steady_clock::now() > deadline) {
-      timed_out = true;
+    if (cut_short) continue;
+    if (std::chrono::steady_clock::now() > deadline) {
+      cut_short = true;
       output(" !     The release phase ran out of time; stopping it.\n");
+      runtime::signal_group(spawned->pid, SIGKILL);
+    } else if (phase.stop != nullptr && phase.stop->load()) {
+      cut_short = true;
+      output(" !     Slipway is stopping; the release phase was stopped.\n");
       runtime::signal_group(spawned->pid, SIGKILL);
     }
   }
@@ -74,7 +79,7 @@ int run_release_phase(const ReleasePhase& phase,
   if (!exited) ::waitpid(spawned->pid, &status, 0);
   runtime::signal_group(spawned->pid, SIGKILL);
   fs::remove_all(scratch, ec);
-  if (timed_out) return 1;
+  if (cut_short) return 1;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }

@@ -19,6 +19,7 @@
 #include "daemon/data_plane.h"
 #include "daemon/git_service.h"
 #include "daemon/instructions.h"
+#include "daemon/release_service.h"
 #include "daemon/runtime_sync.h"
 #include "daemon/tls_material.h"
 #include "router/router_main.h"
@@ -165,7 +166,10 @@ int run_server(const ServerOptions& options) {
   build_settings.builtin_buildpacks_dir = options.buildpacks_dir;
   build_settings.app_url_template =
       "http://{app}." + options.domain + ":" + std::to_string(router_addr->port) + "/";
-  BuildService builds(**store, blobs, runtime_sync, build_settings);
+  // Every release that changes what runs (builds' and the API's) goes through this service,
+  // which runs release phases.
+  ReleaseService releases(**store, runtime_sync, data_dir);
+  BuildService builds(**store, blobs, releases, build_settings);
   // The API's address is known once it listens (port 0 picks one); builds name their source by it.
   auto api_url_holder = std::make_shared<std::string>("https://localhost");
 
@@ -184,7 +188,8 @@ int run_server(const ServerOptions& options) {
   GitService git_service(git_repos, pushes);
   settings.max_push_bytes = options.max_push_bytes;
 
-  api::ApiService api_service(**store, blobs, runtime_sync, builds, git_service, settings);
+  api::ApiService api_service(**store, blobs, runtime_sync, builds, releases, git_service,
+                              settings);
   api::HttpsServer server(
       [&api_service](const api::Request& r, const std::optional<fs::path>& body_file) {
         return api_service.handle(r, body_file);
@@ -219,6 +224,7 @@ int run_server(const ServerOptions& options) {
   const int signal = wait_for_stop_signal(stop_signals);
   spdlog::info("received signal {}, stopping", signal);
   server.stop();
+  releases.stop();  // release phases fail now rather than hold up the stop (pushes wait for them)
   pushes.stop();
   // Stopping on purpose stops the data plane too; the agent gives dynos their grace period.
   stop_process(router->first, std::chrono::seconds(5));

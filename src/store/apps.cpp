@@ -77,7 +77,7 @@ Result<App> Store::create_app(const NewApp& spec, const Account& owner) {
       }
       throw;
     }
-    insert_release(id, owner, "Initial release", {});
+    insert_release(id, owner, "Initial release", {}, std::nullopt, "");
     auto app = select_app(db, id);
     tx.commit();
     return *app;

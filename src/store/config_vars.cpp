@@ -43,7 +43,8 @@ Result<ConfigVars> Store::config_vars(const std::string& app_id) {
 
 Result<ConfigChangeOutcome> Store::change_config(const std::string& app_id, const Account& user,
                                                  const ConfigChanges& changes,
-                                                 std::size_t max_bytes) {
+                                                 std::size_t max_bytes,
+                                                 const std::string& phase_output_secret) {
   return guarded<ConfigChangeOutcome>([&](Database& db) -> Result<ConfigChangeOutcome> {
     Transaction tx(db);
     ConfigVars config = select_config(db, app_id);
@@ -80,7 +81,8 @@ Result<ConfigChangeOutcome> Store::change_config(const std::string& app_id, cons
             .run();
       }
     }
-    Release release = insert_release(app_id, user, describe(set, removed), config);
+    Release release = insert_release(app_id, user, describe(set, removed), config, std::nullopt,
+                                     phase_output_secret);
     tx.commit();
     return ConfigChangeOutcome{std::move(config), std::move(release)};
   });

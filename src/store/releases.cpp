@@ -47,14 +47,14 @@ bool is_version_number(std::string_view ref) {
 Release Store::insert_release(const std::string& app_id, const Account& user,
                               const std::string& description, const ConfigVars& config,
                               const std::optional<std::string>& slug_id,
-                              const std::optional<std::string>& pending_output_secret) {
+                              const std::string& phase_output_secret) {
   std::int64_t version = 1;
   std::optional<std::string> slug = slug_id;
   {
-    // A release that does not name a slug keeps running the current release's.
+    // A failed release never ran, so it is not what the app is heading to; a pending one is.
     auto q = db_->prepare(
         "SELECT COALESCE(MAX(version), 0) + 1,"
-        " (SELECT slug_id FROM releases WHERE app_id = ?1 AND status = 'succeeded'"
+        " (SELECT slug_id FROM releases WHERE app_id = ?1 AND status != 'failed'"
         "  ORDER BY version DESC LIMIT 1)"
         " FROM releases WHERE app_id = ?1");
     q.bind(1, app_id);
@@ -63,21 +63,27 @@ Release Store::insert_release(const std::string& app_id, const Account& user,
       if (!slug) slug = q.optional_text(1);
     }
   }
+  bool pending = false;
+  if (slug) {
+    auto q = db_->prepare("SELECT process_types_json FROM slugs WHERE id = ?");
+    q.bind(1, *slug);
+    pending = q.step() && nlohmann::json::parse(q.text(0)).contains("release");
+  }
   const std::string now = now_iso8601();
   Release r;
   r.id = new_uuid();
   r.app_id = app_id;
   r.version = version;
   r.description = description;
-  r.status = pending_output_secret ? "pending" : "succeeded";
-  r.output_secret = pending_output_secret;
+  r.status = pending ? "pending" : "succeeded";
+  if (pending) r.output_secret = phase_output_secret;
   r.user_id = user.id;
   r.user_email = user.email;
   r.config = config;
   r.slug_id = slug;
   r.created_at = now;
   r.updated_at = now;
-  r.current = !pending_output_secret;
+  r.current = !pending;
   db_->prepare(
          "INSERT INTO releases(id, app_id, version, description, status, user_id, config_json,"
          " slug_id, created_at, updated_at, output_secret) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -91,9 +97,9 @@ Release Store::insert_release(const std::string& app_id, const Account& user,
       .bind(8, slug)
       .bind(9, now)
       .bind(10, now)
-      .bind(11, pending_output_secret)
+      .bind(11, r.output_secret)
       .run();
-  if (pending_output_secret) return r;  // released when its release phase succeeds
+  if (pending) return r;  // released when its release phase succeeds
   db_->prepare("UPDATE apps SET released_at = ?, updated_at = ? WHERE id = ?")
       .bind(1, now)
       .bind(2, now)
@@ -128,18 +134,6 @@ Result<Release> Store::find_release(const std::string& app_id, std::string_view 
   });
 }
 
-Result<Release> Store::release_slug(const std::string& app_id, const Account& user,
-                                    const std::string& slug_id, const std::string& description) {
-  return release_slug_impl(app_id, user, slug_id, description, std::nullopt);
-}
-
-Result<Release> Store::release_slug_pending(const std::string& app_id, const Account& user,
-                                            const std::string& slug_id,
-                                            const std::string& description,
-                                            const std::string& output_secret) {
-  return release_slug_impl(app_id, user, slug_id, description, output_secret);
-}
-
 Result<Release> Store::finish_release(const std::string& release_id, bool succeeded) {
   return guarded<Release>([&](Database& db) -> Result<Release> {
     Transaction tx(db);
@@ -172,9 +166,10 @@ Result<Release> Store::finish_release(const std::string& release_id, bool succee
   });
 }
 
-Result<Release> Store::release_slug_impl(const std::string& app_id, const Account& user,
-                                         const std::string& slug_id, const std::string& description,
-                                         const std::optional<std::string>& pending_output_secret) {
+Result<Release> Store::release_slug(const std::string& app_id, const Account& user,
+                                    const std::string& slug_id, const std::string& description,
+                                    const std::string& phase_output_secret,
+                                    const ConfigVars& config_defaults) {
   return guarded<Release>([&](Database& db) -> Result<Release> {
     Transaction tx(db);
     std::map<std::string, std::string> process_types;
@@ -197,6 +192,15 @@ Result<Release> Store::release_slug_impl(const std::string& app_id, const Accoun
       q.bind(1, app_id);
       first_slug = q.step() && q.integer(0) == 0;
     }
+    for (const auto& [key, value] : config_defaults) {  // never over a var the app has
+      db.prepare(
+            "INSERT INTO config_vars(app_id, key, value) VALUES (?,?,?)"
+            " ON CONFLICT(app_id, key) DO NOTHING")
+          .bind(1, app_id)
+          .bind(2, key)
+          .bind(3, value)
+          .run();
+    }
     ConfigVars config;
     {
       auto q = db.prepare("SELECT key, value FROM config_vars WHERE app_id = ?");
@@ -204,7 +208,7 @@ Result<Release> Store::release_slug_impl(const std::string& app_id, const Accoun
       while (q.step()) config.emplace(q.text(0), q.text(1));
     }
     Release release =
-        insert_release(app_id, user, description, config, slug_id, pending_output_secret);
+        insert_release(app_id, user, description, config, slug_id, phase_output_secret);
     if (first_slug && process_types.count("web") != 0) {
       // Heroku scales web to one dyno on the first deploy that has a web process type, unless
       // a quantity was already asked for.
@@ -224,7 +228,7 @@ Result<Release> Store::release_slug_impl(const std::string& app_id, const Accoun
 }
 
 Result<Release> Store::rollback(const std::string& app_id, const Account& user,
-                                const Release& target) {
+                                const Release& target, const std::string& phase_output_secret) {
   return guarded<Release>([&](Database& db) -> Result<Release> {
     Transaction tx(db);
     db.prepare("DELETE FROM config_vars WHERE app_id = ?").bind(1, app_id).run();
@@ -236,7 +240,7 @@ Result<Release> Store::rollback(const std::string& app_id, const Account& user,
           .run();
     }
     Release release = insert_release(app_id, user, "Rollback to v" + std::to_string(target.version),
-                                     target.config, target.slug_id);
+                                     target.config, target.slug_id, phase_output_secret);
     tx.commit();
     return release;
   });

@@ -41,8 +41,11 @@ class Store {
   Result<ConfigVars> config_vars(const std::string& app_id);
   // Applies the changes and records the release they make, atomically. Fails with
   // kInvalidParams, changing nothing, if the resulting config would exceed `max_bytes`.
+  // The new config is the app's at once (`heroku config`), but the release may start pending
+  // (see "releases that change what runs").
   Result<ConfigChangeOutcome> change_config(const std::string& app_id, const Account& user,
-                                            const ConfigChanges& changes, std::size_t max_bytes);
+                                            const ConfigChanges& changes, std::size_t max_bytes,
+                                            const std::string& phase_output_secret);
 
   // --- releases (releases.cpp)
   Result<std::vector<Release>> list_releases(const std::string& app_id);
@@ -62,18 +65,22 @@ class Store {
                                 std::int64_t size);
 
   // --- releases that change what runs (releases.cpp)
-  // A new release running `slug_id` with the app's current config. The first release of an app
-  // whose slug has a `web` type also scales web to 1, as on Heroku.
-  Result<Release> release_slug(const std::string& app_id, const Account& user,
-                               const std::string& slug_id, const std::string& description);
-  // A new release with the slug and config of `target`; the app's config vars become that config.
-  Result<Release> rollback(const std::string& app_id, const Account& user, const Release& target);
+  // Every new release whose slug has a `release` process type starts 'pending', not current (the
+  // previous release keeps serving), with `phase_output_secret` guarding its output URL, until
+  // its release phase ends (finish_release). A release that keeps the app's slug (a config
+  // change) takes the slug of the latest release that has not failed: the code the app is
+  // heading to, even while that release is still pending.
 
-  // A release of `slug_id` whose release phase must run first: it is created 'pending' (not
-  // current, so the previous release keeps serving) with the secret of its output URL.
-  Result<Release> release_slug_pending(const std::string& app_id, const Account& user,
-                                       const std::string& slug_id, const std::string& description,
-                                       const std::string& output_secret);
+  // A new release running `slug_id` with the app's current config, after setting each of
+  // `config_defaults` the app does not have yet (a buildpack's bin/release config_vars). The
+  // first release of an app whose slug has a `web` type also scales web to 1, as on Heroku.
+  Result<Release> release_slug(const std::string& app_id, const Account& user,
+                               const std::string& slug_id, const std::string& description,
+                               const std::string& phase_output_secret,
+                               const ConfigVars& config_defaults = {});
+  // A new release with the slug and config of `target`; the app's config vars become that config.
+  Result<Release> rollback(const std::string& app_id, const Account& user, const Release& target,
+                           const std::string& phase_output_secret);
   // Ends a pending release: 'succeeded' makes it current, 'failed' leaves it in the history.
   Result<Release> finish_release(const std::string& release_id, bool succeeded);
 
@@ -128,13 +135,12 @@ class Store {
   }
   static void log_store_failure(const SqlError& e);
 
+  // Appends the next release; pending (with the secret) when its slug has a release phase.
+  // Without `slug_id` it takes the latest release's that has not failed.
   Release insert_release(const std::string& app_id, const Account& user,
                          const std::string& description, const ConfigVars& config,
-                         const std::optional<std::string>& slug_id = std::nullopt,
-                         const std::optional<std::string>& pending_output_secret = std::nullopt);
-  Result<Release> release_slug_impl(const std::string& app_id, const Account& user,
-                                    const std::string& slug_id, const std::string& description,
-                                    const std::optional<std::string>& pending_output_secret);
+                         const std::optional<std::string>& slug_id,
+                         const std::string& phase_output_secret);
 
   std::mutex mutex_;
   std::unique_ptr<Database> db_;

@@ -127,3 +127,22 @@ def test_push_without_anything_to_build_is_refused_clearly(platform, tmp_path):
     assert push.returncode != 0
     assert "Push rejected" in push.stderr
     assert server.request("GET", "/apps/nothing/releases").json[-1]["version"] == 1
+
+
+def test_bin_release_config_vars_fill_in_the_config_and_addons_are_named(platform, tmp_path):
+    server, cli = platform
+    src = checkout(cli, tmp_path, "procfile-app")
+    cli.ok("apps:create", "defaults", cwd=src)
+    pack = (FIXTURES / "buildpacks" / "defaults").resolve()
+    cli.ok("buildpacks:set", f"file://{pack}", "-a", "defaults")
+    cli.ok("config:set", "PRESET=mine", "-a", "defaults")
+    push = git(cli, src, "push", "heroku", "main")
+    assert "Slipway does not provision the add-ons bin/release asks for" in push.stderr, push.stderr
+    assert "heroku addons:create heroku-postgresql:essential-0 -a defaults" in push.stderr
+    config = json.loads(cli.ok("config", "--json", "-a", "defaults").stdout)
+    assert config["DEFAULTED"] == "from bin/release"
+    assert config["PRESET"] == "mine"  # never overwritten
+    releases = server.request("GET", "/apps/defaults/releases").json
+    assert [r["version"] for r in releases] == [1, 2, 3]  # the deploy's own release carries them
+    deployed = server.request("GET", "/apps/defaults/releases/3/config-vars").json
+    assert deployed == {"DEFAULTED": "from bin/release", "PRESET": "mine"}

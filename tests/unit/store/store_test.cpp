@@ -109,11 +109,11 @@ TEST_F(StoreTest, FindByNameOrId) {
 
 TEST_F(StoreTest, ConfigChangesMakeNumberedReleasesWithSnapshots) {
   const auto app = make_app("cfg");
-  auto first = store_->change_config(app.id, owner_, {{"A", "1"}, {"B", "2"}}, 32 * 1024);
+  auto first = store_->change_config(app.id, owner_, {{"A", "1"}, {"B", "2"}}, 32 * 1024, "s");
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->release.version, 2);
   EXPECT_EQ(first->release.description, "Set A, B config vars");
-  auto second = store_->change_config(app.id, owner_, {{"A", std::nullopt}}, 32 * 1024);
+  auto second = store_->change_config(app.id, owner_, {{"A", std::nullopt}}, 32 * 1024, "s");
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->release.version, 3);
   EXPECT_EQ(second->release.description, "Remove A config vars");
@@ -127,9 +127,9 @@ TEST_F(StoreTest, ConfigChangesMakeNumberedReleasesWithSnapshots) {
 
 TEST_F(StoreTest, OversizedConfigIsRefusedWholeAndChangesNothing) {
   const auto app = make_app("big");
-  ASSERT_TRUE(store_->change_config(app.id, owner_, {{"KEEP", "x"}}, 100).ok());
+  ASSERT_TRUE(store_->change_config(app.id, owner_, {{"KEEP", "x"}}, 100, "s").ok());
   auto refused = store_->change_config(
-      app.id, owner_, {{"KEEP", std::nullopt}, {"BIG", std::string(200, 'x')}}, 100);
+      app.id, owner_, {{"KEEP", std::nullopt}, {"BIG", std::string(200, 'x')}}, 100, "s");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidParams);
   EXPECT_EQ(*store_->config_vars(app.id), (ConfigVars{{"KEEP", "x"}}));
@@ -146,7 +146,7 @@ TEST_F(StoreTest, RenameMaintenanceAndDelete) {
   ASSERT_TRUE(renamed.ok());
   EXPECT_EQ(renamed->name, "new-name");
   EXPECT_TRUE(renamed->maintenance);
-  ASSERT_TRUE(store_->change_config(app.id, owner_, {{"A", "1"}}, 1024).ok());
+  ASSERT_TRUE(store_->change_config(app.id, owner_, {{"A", "1"}}, 1024, "s").ok());
   ASSERT_TRUE(store_->delete_app(app.id).ok());
   EXPECT_FALSE(store_->find_app(app.id).ok());
   EXPECT_TRUE(store_->list_releases(app.id)->empty());
@@ -168,11 +168,11 @@ std::string ready_slug(Store& store, const App& app, std::map<std::string, std::
 
 TEST_F(StoreTest, PendingReleaseIsNotCurrentUntilItSucceeds) {
   const App app = make_app("phased");
-  const auto v2 =
-      store_->release_slug(app.id, owner_, ready_slug(*store_, app, {{"web", "a"}}), "Deploy one");
+  const auto v2 = store_->release_slug(app.id, owner_, ready_slug(*store_, app, {{"web", "a"}}),
+                                       "Deploy one", "s");
   ASSERT_TRUE(v2.ok());
   const auto slug3 = ready_slug(*store_, app, {{"web", "b"}, {"release", "migrate"}});
-  auto v3 = store_->release_slug_pending(app.id, owner_, slug3, "Deploy two", "s3cret");
+  auto v3 = store_->release_slug(app.id, owner_, slug3, "Deploy two", "s3cret");
   ASSERT_TRUE(v3.ok());
   EXPECT_EQ(v3->status, "pending");
   EXPECT_FALSE(v3->current);
@@ -193,9 +193,9 @@ TEST_F(StoreTest, PendingReleaseIsNotCurrentUntilItSucceeds) {
 
 TEST_F(StoreTest, FailedReleaseLeavesThePreviousOneCurrent) {
   const App app = make_app("phasefail");
-  const auto v2 =
-      store_->release_slug(app.id, owner_, ready_slug(*store_, app, {{"web", "a"}}), "Deploy one");
-  auto v3 = store_->release_slug_pending(
+  const auto v2 = store_->release_slug(app.id, owner_, ready_slug(*store_, app, {{"web", "a"}}),
+                                       "Deploy one", "s");
+  auto v3 = store_->release_slug(
       app.id, owner_, ready_slug(*store_, app, {{"web", "b"}, {"release", "x"}}), "two", "s");
   ASSERT_TRUE(store_->finish_release(v3->id, false).ok());
   const auto releases = store_->list_releases(app.id).value();
@@ -227,13 +227,106 @@ TEST_F(StoreTest, BuildsGoFromPendingToFinishedOnce) {
 TEST_F(StoreTest, InterruptedBuildsAndReleasePhasesFailOnRestart) {
   const App app = make_app("interrupted");
   auto build = store_->create_build(app.id, owner_, {"u", std::nullopt, std::nullopt, {}}, "s");
-  auto release = store_->release_slug_pending(
-      app.id, owner_, ready_slug(*store_, app, {{"release", "x"}}), "d", "s");
+  auto release =
+      store_->release_slug(app.id, owner_, ready_slug(*store_, app, {{"release", "x"}}), "d", "s");
   ASSERT_TRUE(build.ok() && release.ok());
   EXPECT_EQ(store_->fail_interrupted_work().value(), 2);
   EXPECT_EQ(store_->find_build(app.id, build->id).value().status, "failed");
   EXPECT_EQ(store_->find_release(app.id, release->id).value().status, "failed");
   EXPECT_EQ(store_->fail_interrupted_work().value(), 0);
+}
+
+TEST_F(StoreTest, ConfigChangeOfAnAppWithAReleasePhaseIsPendingButTheConfigIsNew) {
+  const App app = make_app("cfgphase");
+  const auto slug = ready_slug(*store_, app, {{"web", "w"}, {"release", "migrate"}});
+  auto v2 = store_->release_slug(app.id, owner_, slug, "Deploy", "s2");
+  ASSERT_TRUE(v2.ok());
+  ASSERT_TRUE(store_->finish_release(v2->id, true).ok());
+
+  auto changed = store_->change_config(app.id, owner_, {{"A", "1"}}, 1024, "s3");
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->release.status, "pending");
+  EXPECT_EQ(changed->release.slug_id, slug);
+  EXPECT_FALSE(changed->release.current);
+  EXPECT_TRUE(store_->find_release_for_output(changed->release.id, "s3").ok());
+  EXPECT_EQ(*store_->config_vars(app.id), (ConfigVars{{"A", "1"}}));  // `heroku config`
+  ASSERT_TRUE(store_->finish_release(changed->release.id, false).ok());
+  EXPECT_EQ(*store_->config_vars(app.id), (ConfigVars{{"A", "1"}}));  // kept after a failure
+  const auto releases = store_->list_releases(app.id).value();
+  EXPECT_TRUE(releases[1].current);  // v2, with the old (empty) config, keeps serving
+  EXPECT_TRUE(releases[1].config.empty());
+}
+
+TEST_F(StoreTest, ConfigChangeWithoutAReleasePhaseIsLiveAtOnceWithNoOutput) {
+  const App app = make_app("cfgplain");
+  ASSERT_TRUE(
+      store_->release_slug(app.id, owner_, ready_slug(*store_, app, {{"web", "w"}}), "d", "s")
+          .ok());
+  auto changed = store_->change_config(app.id, owner_, {{"A", "1"}}, 1024, "s3");
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->release.status, "succeeded");
+  EXPECT_TRUE(changed->release.current);
+  EXPECT_FALSE(changed->release.output_secret.has_value());
+}
+
+TEST_F(StoreTest, ConfigReleaseTakesThePendingDeploysSlugButNeverAFailedOnes) {
+  const App app = make_app("cfgslug");
+  const auto old_slug = ready_slug(*store_, app, {{"web", "old"}, {"release", "x"}});
+  auto v2 = store_->release_slug(app.id, owner_, old_slug, "one", "s");
+  ASSERT_TRUE(store_->finish_release(v2->id, true).ok());
+  const auto new_slug = ready_slug(*store_, app, {{"web", "new"}, {"release", "x"}});
+  auto v3 = store_->release_slug(app.id, owner_, new_slug, "two", "s");
+  ASSERT_EQ(v3->status, "pending");
+  // Made while v3 runs its phase: it carries v3's code, so v3 is not undone when it goes live.
+  auto v4 = store_->change_config(app.id, owner_, {{"A", "1"}}, 1024, "s");
+  EXPECT_EQ(v4->release.slug_id, new_slug);
+  ASSERT_TRUE(store_->finish_release(v3->id, false).ok());
+  ASSERT_TRUE(store_->finish_release(v4->release.id, false).ok());
+  auto v5 = store_->change_config(app.id, owner_, {{"A", "2"}}, 1024, "s");
+  EXPECT_EQ(v5->release.slug_id, old_slug);  // the failed deploy's code is not picked up
+}
+
+TEST_F(StoreTest, RollbackToAReleaseWithAReleasePhaseIsPendingAndRestoresItsConfig) {
+  const App app = make_app("rollphase");
+  ASSERT_TRUE(store_->change_config(app.id, owner_, {{"A", "old"}}, 1024, "s").ok());
+  auto v3 = store_->release_slug(
+      app.id, owner_, ready_slug(*store_, app, {{"web", "w"}, {"release", "x"}}), "d", "s");
+  ASSERT_TRUE(store_->finish_release(v3->id, true).ok());
+  auto v4 = store_->change_config(app.id, owner_, {{"A", "new"}}, 1024, "s");
+  ASSERT_TRUE(store_->finish_release(v4->release.id, true).ok());
+
+  auto v5 = store_->rollback(app.id, owner_, *store_->find_release(app.id, "3"), "s5");
+  ASSERT_TRUE(v5.ok());
+  EXPECT_EQ(v5->status, "pending");
+  EXPECT_EQ(v5->description, "Rollback to v3");
+  EXPECT_EQ(v5->config, (ConfigVars{{"A", "old"}}));
+  EXPECT_EQ(*store_->config_vars(app.id), (ConfigVars{{"A", "old"}}));
+  EXPECT_TRUE(store_->find_release(app.id, "4")->current);
+}
+
+TEST_F(StoreTest, DeployDefaultsFillMissingConfigVarsInTheSameRelease) {
+  const App app = make_app("defaults");
+  ASSERT_TRUE(store_->change_config(app.id, owner_, {{"MINE", "set by me"}}, 1024, "s").ok());
+  const auto slug = ready_slug(*store_, app, {{"web", "w"}});
+  auto v3 = store_->release_slug(app.id, owner_, slug, "Deploy", "s",
+                                 {{"MINE", "default"}, {"NEW", "default"}});
+  ASSERT_TRUE(v3.ok());
+  const ConfigVars expected{{"MINE", "set by me"}, {"NEW", "default"}};
+  EXPECT_EQ(v3->config, expected);
+  EXPECT_EQ(*store_->config_vars(app.id), expected);
+  EXPECT_EQ(store_->list_releases(app.id)->size(), 3U);  // no separate release for them
+}
+
+TEST_F(StoreTest, InterruptedConfigReleaseFailsOnRestartAndThePreviousStaysCurrent) {
+  const App app = make_app("cfginterrupted");
+  auto v2 = store_->release_slug(
+      app.id, owner_, ready_slug(*store_, app, {{"web", "w"}, {"release", "x"}}), "d", "s");
+  ASSERT_TRUE(store_->finish_release(v2->id, true).ok());
+  auto v3 = store_->change_config(app.id, owner_, {{"A", "1"}}, 1024, "s");
+  ASSERT_EQ(v3->release.status, "pending");
+  EXPECT_EQ(store_->fail_interrupted_work().value(), 1);
+  EXPECT_EQ(store_->find_release(app.id, "3")->status, "failed");
+  EXPECT_TRUE(store_->find_release(app.id, "2")->current);
 }
 
 TEST_F(StoreTest, SourcesNeedTheirSecretAndBuildpackListsReplaceWhole) {
