@@ -52,12 +52,12 @@ std::string choose_request_id(std::string_view header) {
 }
 
 ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
-                       BuildControl& builds, ReleaseControl& releases, GitBackend& git,
-                       ApiSettings settings)
+                       BuildControl& builds, ReleaseControl& releases, AddonControl& addons,
+                       PostgresControl& postgres, GitBackend& git, ApiSettings settings)
     : store_(store),
       blobs_(blobs),
       settings_(std::move(settings)),
-      deps_{store_, blobs_, runtime, builds, releases, git, settings_},
+      deps_{store_, blobs_, runtime, builds, releases, addons, postgres, git, settings_},
       git_http_(store_, blobs_, git, settings_) {
   register_account_routes(routes_, deps_);
   register_app_routes(routes_, deps_);
@@ -66,6 +66,8 @@ ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeCont
   register_collaborator_routes(routes_, deps_);
   register_pipeline_coupling_routes(routes_, deps_);
   register_addon_routes(routes_, deps_);
+  register_addon_attachment_routes(routes_, deps_);
+  register_pg_database_routes(routes_, deps_);
   register_dyno_routes(routes_, deps_);
   register_slug_routes(routes_, deps_);
   register_formation_routes(routes_, deps_);

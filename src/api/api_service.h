@@ -17,7 +17,8 @@ namespace slipway::api {
 class ApiService {
  public:
   ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
-             BuildControl& builds, ReleaseControl& releases, GitBackend& git, ApiSettings settings);
+             BuildControl& builds, ReleaseControl& releases, AddonControl& addons,
+             PostgresControl& postgres, GitBackend& git, ApiSettings settings);
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 

@@ -1,4 +1,5 @@
 // Apps: create, list, info, rename, maintenance, destroy.
+#include "api/addon_access.h"
 #include "api/app_access.h"
 #include "api/app_events.h"
 #include "api/app_names.h"
@@ -99,8 +100,13 @@ Result<Reply> update_app(const ApiDeps& deps, RequestContext& ctx) {
 Result<Reply> destroy_app(const ApiDeps& deps, RequestContext& ctx) {
   auto app = load_app(deps.store, ctx);
   if (!app) return app.error();
-  if (auto deleted = deps.store.delete_app(app->id); !deleted) return deleted.error();
+  // Other apps its add-ons were attached to lose them, in releases of their own.
+  auto deleted = releasing<std::vector<store::Release>>(
+      deps, [&] { return deps.store.delete_app(app->id); },
+      [](const std::vector<store::Release>& r) { return r; });
+  if (!deleted) return deleted.error();
   deps.runtime.app_destroyed(app->id);
+  deps.addons.addons_changed();  // its add-ons are deprovisioned in the background
   deps.git.app_destroyed(app->id);
   return Reply{http::status::ok, app_json(*app, deps.settings), {}};
 }

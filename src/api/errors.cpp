@@ -20,6 +20,8 @@ ErrorShape error_shape(ErrorCode code) {
       return {http::status::unauthorized, "unauthorized"};
     case ErrorCode::kPayloadTooLarge:
       return {http::status::payload_too_large, "request_entity_too_large"};
+    case ErrorCode::kConfirmationRequired:
+      return {http::status::locked, "confirmation_required"};
     case ErrorCode::kInternal:
       break;
   }

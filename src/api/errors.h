@@ -14,7 +14,7 @@ struct ErrorShape {
 };
 
 // not_found → 404, invalid_params → 422, bad_request → 400, conflict → 409, forbidden → 403,
-// unauthorized → 401, payload too large → 413, internal → 500.
+// unauthorized → 401, payload too large → 413, confirmation required → 423, internal → 500.
 ErrorShape error_shape(ErrorCode code);
 
 // The JSON error body for `error` (its message, and Heroku's id for its code).

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "store/models.h"
@@ -26,6 +28,11 @@ class ReleaseControl {
                                               const std::string& description) = 0;
   virtual Result<store::Release> rollback(const store::App& app, const store::Account& user,
                                           const store::Release& target) = 0;
+  // For changes whose releases the store makes as a side effect, possibly of several apps (an
+  // add-on attached, provisioned, detached): `make` runs the store change and returns its
+  // releases; each then runs its release phase (in the background) or goes live.
+  using MakeReleases = std::function<Result<std::vector<store::Release>>()>;
+  virtual Status follow_releases(const MakeReleases& make) = 0;
 };
 
 }  // namespace slipway::api

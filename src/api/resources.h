@@ -1,9 +1,11 @@
 // Registration of each Platform API resource's routes (one .cpp per resource).
 #pragma once
 
+#include "api/addon_control.h"
 #include "api/build_control.h"
 #include "api/git_backend.h"
 #include "api/release_control.h"
+#include "api/postgres_control.h"
 #include "api/routing.h"
 #include "api/runtime_control.h"
 #include "api/settings.h"
@@ -18,6 +20,8 @@ struct ApiDeps {
   RuntimeControl& runtime;
   BuildControl& builds;
   ReleaseControl& releases;
+  AddonControl& addons;
+  PostgresControl& postgres;
   GitBackend& git;
   const ApiSettings& settings;
 };
@@ -29,6 +33,8 @@ void register_release_routes(Routes& routes, const ApiDeps& deps);
 void register_collaborator_routes(Routes& routes, const ApiDeps& deps);
 void register_pipeline_coupling_routes(Routes& routes, const ApiDeps& deps);
 void register_addon_routes(Routes& routes, const ApiDeps& deps);
+void register_addon_attachment_routes(Routes& routes, const ApiDeps& deps);
+void register_pg_database_routes(Routes& routes, const ApiDeps& deps);
 void register_dyno_routes(Routes& routes, const ApiDeps& deps);
 void register_slug_routes(Routes& routes, const ApiDeps& deps);
 void register_formation_routes(Routes& routes, const ApiDeps& deps);

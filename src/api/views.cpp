@@ -3,16 +3,16 @@
 #include "common/crypto.h"
 
 namespace slipway::api {
-namespace {
 
-using nlohmann::json;
-
-// A deterministic UUID-shaped id derived from a name, for fixed resources (regions, stacks).
 std::string fixed_id(std::string_view kind, std::string_view name) {
   const std::string h = sha256_hex(std::string(kind) + ":" + std::string(name));
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-8" + h.substr(17, 3) +
          "-" + h.substr(20, 12);
 }
+
+namespace {
+
+using nlohmann::json;
 
 json named(std::string_view kind, const std::string& name) {
   return {{"id", fixed_id(kind, name)}, {"name", name}};

@@ -8,6 +8,10 @@
 
 namespace slipway::api {
 
+// A deterministic UUID-shaped id derived from a name, for fixed resources (regions, stacks,
+// add-on services and plans).
+std::string fixed_id(std::string_view kind, std::string_view name);
+
 nlohmann::json account_json(const store::Account& account);
 nlohmann::json app_json(const store::App& app, const ApiSettings& settings);
 // `api_url` builds the release phase's output URL (a capability, since the CLI fetches it

@@ -50,6 +50,17 @@ int main(int argc, char** argv) {
       ->transform(CLI::AsSizeValue(false))
       ->default_str("500MB");
 
+  server
+      ->add_option("--postgres-bin-dir", options.postgres_bin_dir,
+                   "Where PostgreSQL 15's programs are (initdb, postgres, pg_dump)")
+      ->envname("SLIPWAY_POSTGRES_BIN_DIR")
+      ->capture_default_str();
+  server
+      ->add_option("--postgres-admin-url", options.postgres_admin_url,
+                   "An existing PostgreSQL server for the shared-tier (essential) plans, as "
+                   "postgres://ADMIN:PASSWORD@HOST:PORT/postgres; default: Slipway runs its own")
+      ->envname("SLIPWAY_POSTGRES_ADMIN_URL");
+
   slipway::runtime::AgentOptions agent_options;
   auto* agent = app.add_subcommand(
       "agent", "Run the runtime agent (started by `slipway server`; not usually run by hand).");

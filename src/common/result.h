@@ -16,6 +16,7 @@ enum class ErrorCode {
   kForbidden,
   kUnauthorized,
   kPayloadTooLarge,
+  kConfirmationRequired,  // the client must repeat the request with "confirm": <app>
   kInternal,
 };
 

@@ -92,10 +92,40 @@ Result<store::Release> ReleaseService::create(const store::App& app, const Make&
 
 Result<store::Release> ReleaseService::start(const store::App& app, const Make& make) {
   auto release = create(app, make);
-  if (!release) return release;
-  if (release->status != "pending") {
-    went_live(app, *release);
-    return release;
+  if (release) launch(app, *release);
+  return release;
+}
+
+Status ReleaseService::follow_releases(const MakeReleases& make) {
+  std::vector<store::Release> made;
+  {
+    std::lock_guard lock(mutex_);  // pending ones queue in the store's version order
+    auto releases = make();
+    if (!releases) return releases.error();
+    made = std::move(*releases);
+    for (const auto& r : made) {
+      logs::append_line(data_dir_, r.app_id, "app", "api",
+                        r.description + " by user " + r.user_email);
+      if (r.status == "pending") queued_[r.app_id].insert(r.version);
+    }
+  }
+  for (const auto& r : made) {
+    auto app = store_.find_app(r.app_id);
+    if (app) {
+      launch(*app, r);
+      continue;
+    }
+    std::lock_guard lock(mutex_);  // the app went meanwhile: nothing to run
+    queued_[r.app_id].erase(r.version);
+    turn_.notify_all();
+  }
+  return {};
+}
+
+void ReleaseService::launch(const store::App& app, const store::Release& release) {
+  if (release.status != "pending") {
+    went_live(app, release);
+    return;
   }
   std::lock_guard lock(mutex_);
   workers_.remove_if([](Worker& w) {  // threads whose phase has ended
@@ -104,12 +134,11 @@ Result<store::Release> ReleaseService::start(const store::App& app, const Make& 
     return true;
   });
   auto done = std::make_shared<std::atomic<bool>>(false);
-  workers_.push_back(Worker{std::thread([this, app, r = *release, done] {
+  workers_.push_back(Worker{std::thread([this, app, r = release, done] {
                               run_phase(app, r, nullptr);
                               done->store(true);
                             }),
                             done});
-  return release;
 }
 
 store::Release ReleaseService::run_phase(const store::App& app, store::Release release,

@@ -43,6 +43,7 @@ class ReleaseService : public api::ReleaseControl {
                                       const std::string& description) override;
   Result<store::Release> rollback(const store::App& app, const store::Account& user,
                                   const store::Release& target) override;
+  Status follow_releases(const MakeReleases& make) override;
 
   // A build's release of its slug, with bin/release's config var defaults set (where the app
   // has no such var) in the same transaction. Its release phase runs in the caller's thread,
@@ -63,6 +64,8 @@ class ReleaseService : public api::ReleaseControl {
   Result<store::Release> create(const store::App& app, const Make& make);
   // The API's releases: a pending one runs its phase on a thread of this service.
   Result<store::Release> start(const store::App& app, const Make& make);
+  // After create: goes live, or (pending) runs its phase on a thread of this service.
+  void launch(const store::App& app, const store::Release& release);
   // Waits for the release's turn, runs its phase and ends it (never throws).
   store::Release run_phase(const store::App& app, store::Release release, const OutputSink& sink);
   void went_live(const store::App& app, const store::Release& release);

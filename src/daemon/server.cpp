@@ -14,11 +14,13 @@
 #include "build/git_repos.h"
 #include "build/push_listener.h"
 #include "common/fs.h"
+#include "daemon/addon_service.h"
 #include "daemon/bootstrap.h"
 #include "daemon/build_service.h"
 #include "daemon/data_plane.h"
 #include "daemon/git_service.h"
 #include "daemon/instructions.h"
+#include "daemon/postgres_provider.h"
 #include "daemon/release_service.h"
 #include "daemon/runtime_sync.h"
 #include "daemon/tls_material.h"
@@ -188,8 +190,25 @@ int run_server(const ServerOptions& options) {
   GitService git_service(git_repos, pushes);
   settings.max_push_bytes = options.max_push_bytes;
 
-  api::ApiService api_service(**store, blobs, runtime_sync, builds, releases, git_service,
-                              settings);
+  // Add-ons: the Postgres engine's servers outlive a crash of this process and are adopted
+  // by the next start; the worker provisions in the background.
+  addons::postgres::EngineOptions engine_options;
+  engine_options.data_dir = data_dir;
+  engine_options.bin_dir = options.postgres_bin_dir;
+  if (!options.postgres_admin_url.empty()) {
+    engine_options.shared_server_url = options.postgres_admin_url;
+  }
+  auto engine = addons::postgres::Engine::open(engine_options);
+  if (!engine) return fail(engine.error().message);
+  auto postgres_provider = std::make_unique<PostgresProvider>(std::move(*engine));
+  PostgresProvider& postgres = *postgres_provider;
+  std::vector<std::unique_ptr<AddonProvider>> providers;
+  providers.push_back(std::move(postgres_provider));
+  AddonService addons(**store, releases, std::move(providers), AddonServiceSettings{});
+  addons.start();
+
+  api::ApiService api_service(**store, blobs, runtime_sync, builds, releases, addons, postgres,
+                              git_service, settings);
   api::HttpsServer server(
       [&api_service](const api::Request& r, const std::optional<fs::path>& body_file) {
         return api_service.handle(r, body_file);
@@ -226,6 +245,7 @@ int run_server(const ServerOptions& options) {
   server.stop();
   releases.stop();  // release phases fail now rather than hold up the stop (pushes wait for them)
   pushes.stop();
+  addons.stop();
   // Stopping on purpose stops the data plane too; the agent gives dynos their grace period.
   stop_process(router->first, std::chrono::seconds(5));
   stop_process(agent->first, options.stop_grace + std::chrono::seconds(5));

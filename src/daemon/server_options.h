@@ -20,6 +20,11 @@ struct ServerOptions {
   // The built-in buildpacks (the repository's buildpacks/ unless installed elsewhere).
   std::filesystem::path buildpacks_dir = SLIPWAY_DEFAULT_BUILDPACKS_DIR;
   std::uint64_t max_push_bytes = std::uint64_t{500} * 1024 * 1024;  // Heroku's slug limit
+  // PostgreSQL 15's programs (initdb, postgres, pg_dump, pg_restore).
+  std::filesystem::path postgres_bin_dir = "/usr/lib/postgresql/15/bin";
+  // postgres://admin:pw@host:port/postgres of an existing server for the shared-tier plans,
+  // instead of the embedded cluster. A secret: never logged.
+  std::string postgres_admin_url;
 };
 
 struct HostPort {

@@ -135,16 +135,16 @@ Result<App> Store::update_app(const std::string& app_id, const AppUpdate& update
   });
 }
 
-Status Store::delete_app(const std::string& app_id) {
-  auto deleted = guarded<std::monostate>([&](Database& db) -> Result<std::monostate> {
+Result<std::vector<Release>> Store::delete_app(const std::string& app_id) {
+  using Changed = std::vector<Release>;
+  return guarded<Changed>([&](Database& db) -> Result<Changed> {
     Transaction tx(db);
+    Changed changed = detach_owned_addons(db, app_id);
     db.prepare("DELETE FROM apps WHERE id = ?").bind(1, app_id).run();
     if (db.changes() == 0) return app_not_found();
     tx.commit();
-    return std::monostate{};
+    return changed;
   });
-  if (!deleted) return deleted.error();
-  return {};
 }
 
 }  // namespace slipway::store

@@ -137,6 +137,40 @@ CREATE TABLE unix_uid_counter (
 UPDATE apps SET unix_uid = 200000 + (SELECT COUNT(*) FROM apps b WHERE b.rowid < apps.rowid);
 INSERT INTO unix_uid_counter(id, next_uid) VALUES (1, 200000 + (SELECT COUNT(*) FROM apps));
 )sql"},
+      {5, R"sql(
+-- Add-ons (provisioned backing services) and their attachments to apps. An add-on belongs to
+-- its billing app; it outlives that app only while it is deprovisioned (state
+-- 'deprovisioning'), so app_id is not a foreign key. resource_json is the provider's private
+-- record of where the resource lives (it holds credentials: never returned by the API); url is
+-- what attachments export as <NAME>_URL.
+CREATE TABLE addons (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  app_id TEXT NOT NULL,
+  service TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_by TEXT NOT NULL REFERENCES accounts(id),
+  resource_json TEXT,
+  url TEXT,
+  provision_message TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX addons_by_app ON addons(app_id);
+-- An attachment exports its add-on's URL to an app as <name>_URL; names are unique per app
+-- (and credential namespace).
+CREATE TABLE addon_attachments (
+  id TEXT PRIMARY KEY,
+  addon_id TEXT NOT NULL REFERENCES addons(id) ON DELETE CASCADE,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  namespace TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX addon_attachments_name ON addon_attachments(app_id, name, COALESCE(namespace, ''));
+)sql"},
   };
   return kMigrations;
 }

@@ -143,6 +143,62 @@ struct Source {
   std::string created_at;
 };
 
+// A provisioned backing service (Heroku's add-on), owned by its billing app.
+struct Addon {
+  std::string id;
+  std::string name;  // "postgresql-shaped-12345": unique across the installation
+  std::string app_id;
+  std::string app_name;  // empty once the billing app is gone (the add-on is deprovisioning)
+  std::string service;   // "heroku-postgresql"
+  std::string plan;      // canonical plan name without the service: "essential-0"
+  std::string state;     // provisioning, provisioned, deprovisioning, deprovisioned
+  std::string created_by;
+  // The provider's private record of the resource (holds credentials; never sent to clients).
+  std::optional<std::string> resource_json;
+  std::optional<std::string> url;  // what attachments export as <NAME>_URL, once provisioned
+  std::optional<std::string> provision_message;
+  std::vector<std::string> config_vars;  // the config vars its attachments set on its app
+  std::string created_at;
+  std::string updated_at;
+};
+
+// An add-on attached to an app under a name: the app gets <name>_URL.
+struct AddonAttachment {
+  std::string id;
+  std::string name;  // "DATABASE", "HEROKU_POSTGRESQL_GOLD"
+  std::optional<std::string> namespace_name;
+  std::string app_id;
+  std::string app_name;
+  Addon addon;
+  std::string created_at;
+  std::string updated_at;
+  std::string config_var() const { return name + "_URL"; }
+};
+
+struct NewAddon {
+  std::string service;
+  std::string plan;
+  // The add-on's name: the first of these not taken. A name the user asked for is the only one.
+  std::vector<std::string> name_candidates;
+  // The first attachment's name, likewise ("DATABASE", then HEROKU_POSTGRESQL_<COLOR>s).
+  std::vector<std::string> attachment_candidates;
+};
+
+struct NewAttachment {
+  std::string addon_id;
+  std::string app_id;
+  std::vector<std::string> name_candidates;  // the first free one is used
+  std::optional<std::string> namespace_name;
+  // When the only candidate is taken: replace that attachment (confirmed by the user) instead
+  // of refusing.
+  bool replace = false;
+};
+
+// What an add-on change did: the releases it made (one per app whose config changed).
+struct AddonChange {
+  std::vector<Release> releases;
+};
+
 struct ConfigChangeOutcome {
   ConfigVars config;
   Release release;

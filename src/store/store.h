@@ -35,7 +35,9 @@ class Store {
   Result<App> find_app(std::string_view name_or_id);
   Result<std::vector<App>> list_apps(const std::optional<std::string>& owner_id);
   Result<App> update_app(const std::string& app_id, const AppUpdate& update);
-  Status delete_app(const std::string& app_id);
+  // Deletes the app; its add-ons start deprovisioning. Returns the releases of other apps that
+  // lost an attachment of one of its add-ons.
+  Result<std::vector<Release>> delete_app(const std::string& app_id);
 
   // --- config vars (config_vars.cpp)
   Result<ConfigVars> config_vars(const std::string& app_id);
@@ -108,6 +110,36 @@ class Store {
   // stopped cannot finish any more; they are marked failed. Returns how many.
   Result<std::int64_t> fail_interrupted_work();
 
+  // --- add-ons and attachments (addons.cpp)
+  // Creates the add-on ('provisioning') and its first attachment to `app`. kConflict when no
+  // candidate name is free.
+  Result<AddonAttachment> create_addon(const App& app, const Account& user, const NewAddon& spec);
+  Result<Addon> find_addon(std::string_view name_or_id);
+  // The add-ons billed to `app_id`, or (nullopt) all of them, oldest first.
+  Result<std::vector<Addon>> list_addons(const std::optional<std::string>& app_id);
+  Result<std::vector<Addon>> addons_in_state(std::string_view state);
+  // Attachments to `app_id`, or of `addon_id` (one of them must be given).
+  Result<std::vector<AddonAttachment>> list_attachments(const std::optional<std::string>& app_id,
+                                                        const std::optional<std::string>& addon_id);
+  Result<AddonAttachment> find_attachment(std::string_view id);
+  Result<AddonAttachment> find_attachment_by_name(const std::string& app_id, std::string_view name);
+  // Attaches an add-on; when it is provisioned, sets <NAME>_URL on the app in a release.
+  Result<std::pair<AddonAttachment, AddonChange>> attach_addon(const Account& user,
+                                                               const NewAttachment& spec);
+  // Removes an attachment and its config var, in a release.
+  Result<AddonChange> detach_addon(const Account& user, const std::string& attachment_id);
+  // Provisioning done: the add-on becomes 'provisioned' and every attachment's app gets the URL.
+  Result<AddonChange> finish_provisioning(const std::string& addon_id,
+                                          const std::string& resource_json, const std::string& url);
+  // Provisioning failed for good: 'deprovisioned' with the reason; its attachments go.
+  Result<Addon> fail_provisioning(const std::string& addon_id, const std::string& message);
+  // Starts destroying: 'deprovisioning', every attachment (and config var) removed.
+  Result<std::pair<Addon, AddonChange>> destroy_addon(const Account& user,
+                                                      const std::string& addon_id);
+  // The provider released the resource: the add-on is gone.
+  Status forget_addon(const std::string& addon_id);
+  Result<Addon> rename_addon(const std::string& addon_id, const std::string& new_name);
+
   // --- formation (formation.cpp)
   Result<std::vector<FormationEntry>> formation(const std::string& app_id);
   // Applies all updates or none. Quantities are clamped at 0 from below; kInvalidParams above
@@ -141,6 +173,9 @@ class Store {
                          const std::string& description, const ConfigVars& config,
                          const std::optional<std::string>& slug_id,
                          const std::string& phase_output_secret);
+  // With an app about to go: its add-ons start deprovisioning, leaving the other apps they
+  // are attached to (each gets a release without the config var).
+  std::vector<Release> detach_owned_addons(Database& db, const std::string& app_id);
 
   std::mutex mutex_;
   std::unique_ptr<Database> db_;

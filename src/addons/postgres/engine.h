@@ -88,9 +88,9 @@ class Engine {
   // adopted that stopped answering. Returns the first failure; the next tick tries again.
   Status supervise();
 
-  // Stops every server this engine started or adopted (fast shutdown). For tests and an
-  // operator's explicit stop: the daemon never calls it on exit, since databases outlive the
-  // control plane.
+  // Stops every server this engine started or adopted (fast shutdown). The daemon calls it when
+  // it is stopped on purpose (SIGTERM), as it stops the rest of the data plane; a crash of the
+  // control plane leaves the servers running, to be adopted by the next start.
   Status stop_all();
 
   // Whether the embedded shared cluster has been created (before the first shared provision it
