@@ -46,6 +46,7 @@ int run_release_phase(const ReleasePhase& phase,
   }
   const auto deadline = std::chrono::steady_clock::now() + phase.timeout;
   bool timed_out = false;
+  bool cancelled = false;
   bool exited = false;
   int status = 0;
   char buffer[16384];
@@ -69,12 +70,16 @@ int run_release_phase(const ReleasePhase& phase,
       output(" !     The release phase ran out of time; stopping it.\n");
       runtime::signal_group(spawned->pid, SIGKILL);
     }
+    if (!cancelled && phase.cancel != nullptr && phase.cancel->load()) {
+      cancelled = true;
+      runtime::signal_group(spawned->pid, SIGKILL);
+    }
   }
   ::close(spawned->output_fd);
   if (!exited) ::waitpid(spawned->pid, &status, 0);
   runtime::signal_group(spawned->pid, SIGKILL);
   fs::remove_all(scratch, ec);
-  if (timed_out) return 1;
+  if (timed_out || cancelled) return 1;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }

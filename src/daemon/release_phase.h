@@ -4,6 +4,7 @@
 // enter), removed afterwards: what it writes there does not reach the release's dynos.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -23,10 +24,12 @@ struct ReleasePhase {
   std::string command;
   std::map<std::string, std::string> config_vars;
   std::chrono::seconds timeout{3600};
+  const std::atomic<bool>* cancel = nullptr;  // when set, the command is killed
 };
 
 // Runs it to the end, streaming its output to `output`; returns the exit status (non-zero
-// also when it could not start or ran out of time, after saying why in the output).
+// also when it could not start, ran out of time or was cancelled, after saying why in the
+// output; nothing is said for a cancel, whose caller explains it).
 int run_release_phase(const ReleasePhase& phase,
                       const std::function<void(std::string_view)>& output);
 
