@@ -14,7 +14,7 @@ namespace slipway::api {
 
 struct BuildRequest {
   std::string source_url;              // as the client gave it (shown in the build)
-  std::filesystem::path source_file;   // the tarball, already on this machine
+  std::filesystem::path source_file;   // the tarball on this machine; empty: download source_url
   std::optional<std::string> version;  // e.g. a commit sha
   std::optional<std::string> checksum;
   std::optional<std::vector<std::string>> buildpacks;  // absent: the app's own list

@@ -77,20 +77,21 @@ Result<Reply> download_source(const ApiDeps& deps, RequestContext& ctx) {
   return reply;
 }
 
-// A source URL handed out by POST /sources on this server, resolved to its tarball.
+// A source URL handed out by POST /sources on this server is resolved to its tarball here;
+// any other URL gives an empty path, and the build downloads it.
 Result<fs::path> local_source(const ApiDeps& deps, const std::string& url) {
   const std::string prefix = deps.settings.api_url + "/sources/";
-  const auto refuse = [&] {
+  if (!url.starts_with(prefix)) return fs::path();
+  const auto unknown = [] {
     return make_error(ErrorCode::kInvalidParams,
-                      "`source_blob.url` must be a URL from POST /sources on this Slipway "
-                      "(fetching other URLs is not supported yet).");
+                      "`source_blob.url` names no source on this Slipway: use the `get_url` "
+                      "POST /sources returned.");
   };
-  if (!url.starts_with(prefix)) return refuse();
   const std::string rest = url.substr(prefix.size());
   const auto slash = rest.find('/');
-  if (slash == std::string::npos) return refuse();
+  if (slash == std::string::npos) return unknown();
   auto source = deps.store.find_source(rest.substr(0, slash), sha256_hex(rest.substr(slash + 1)));
-  if (!source) return refuse();
+  if (!source) return unknown();
   if (!source->blob_sha256) {
     return make_error(ErrorCode::kInvalidParams,
                       "Nothing was uploaded to that source URL yet: PUT the tarball first.");

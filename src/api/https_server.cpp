@@ -1,5 +1,6 @@
 #include "api/https_server.h"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -93,6 +94,15 @@ asio::awaitable<void> drain_unread_body(Stream& stream, const ServerLimits& limi
   }
 }
 
+// True once the client closed its end (FIN or reset), whatever is still unread. A write finds
+// that out only a write or two later; a streamed git push must learn it at once, because its
+// build is cancelled when the hook is killed with the response (PushListener). Clients do not
+// half-close while awaiting a response, so a FIN means gone.
+bool client_gone(Stream& stream) {
+  pollfd fd{beast::get_lowest_layer(stream).socket().native_handle(), POLLRDHUP, 0};
+  return ::poll(&fd, 1, 0) > 0 && (fd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 // Writes the header, then the body piece by piece until it completes or the client goes away.
 // The body is delimited by closing the connection. While idle, an SSE comment line every 15 s
 // finds out whether the client is still there.
@@ -115,6 +125,7 @@ asio::awaitable<void> stream_body(Stream& stream, Outgoing& out, const ServerLim
       piece = out.idle_keepalive;
     }
     if (piece->empty()) {
+      if (client_gone(stream)) break;
       timer.expires_after(std::chrono::milliseconds(200));
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;

@@ -253,6 +253,31 @@ Result<std::vector<std::string>> parse_buildpack_updates(std::string_view body) 
   return out;
 }
 
+bool is_source_url(std::string_view url) {
+  if (url.size() > kMaxBuildpackUrlBytes) return false;
+  if (!std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+    return false;
+  }
+  const auto lower_prefix = [url](std::string_view prefix) {
+    return url.size() >= prefix.size() &&
+           std::equal(prefix.begin(), prefix.end(), url.begin(),
+                      [](char p, char c) { return p == (c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  };
+  std::string_view rest;
+  if (lower_prefix("https://")) {
+    rest = url.substr(8);
+  } else if (lower_prefix("http://")) {
+    rest = url.substr(7);
+  } else {
+    return false;
+  }
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  return !authority.empty() && authority.front() != ':';
+}
+
 Result<BuildCreateBody> parse_build_create(std::string_view body) {
   auto object = parse_object(body);
   if (!object) return object.error();
@@ -263,8 +288,9 @@ Result<BuildCreateBody> parse_build_create(std::string_view body) {
   }
   auto url = optional_string(*source, "url");
   if (!url) return url.error();
-  if (!*url || (*url)->empty() || (*url)->size() > kMaxBuildpackUrlBytes) {
-    return wrong_type("source_blob.url", "the URL of a source tarball");
+  if (!*url || !is_source_url(**url)) {
+    return wrong_type("source_blob.url",
+                      "the http:// or https:// URL of a tar.gz (at most 2048 characters)");
   }
   out.source_url = **url;
   for (const auto& [field, target] :

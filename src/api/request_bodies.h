@@ -59,7 +59,8 @@ struct LogSessionBody {
 };
 
 // POST /apps/{app}/builds: {"source_blob":{"url":..., "version":..., "checksum":...},
-// "buildpacks":[{"url":...}]}. The url is required; buildpacks, when given, override the app's.
+// "buildpacks":[{"url":...}]}. The url is required and must pass is_source_url; buildpacks,
+// when given, override the app's.
 struct BuildCreateBody {
   std::string source_url;
   std::optional<std::string> version;
@@ -93,5 +94,8 @@ Result<ReleaseCreateBody> parse_release_create(std::string_view body);
 // `dyno` and `source` are up to 64 letters, digits, `.`, `-` and `_`; null counts as absent.
 Result<LogSessionBody> parse_log_session(std::string_view body);
 Result<BuildCreateBody> parse_build_create(std::string_view body);
+// An http:// or https:// URL (scheme in any case) with a host, of printable ASCII without
+// spaces, at most kMaxBuildpackUrlBytes: what a build may be asked to download.
+bool is_source_url(std::string_view url);
 
 }  // namespace slipway::api

@@ -122,6 +122,8 @@ struct ChildPlan {
   std::string cwd;
   rlimit data_limit{RLIM_INFINITY, RLIM_INFINITY};
   bool limit_data = false;
+  rlimit file_limit{RLIM_INFINITY, RLIM_INFINITY};
+  bool limit_file = false;
   int nice_increment = 0;
   bool switch_user = false;
   uid_t uid = 0;
@@ -146,6 +148,10 @@ ChildPlan plan_child(const ProcessSpec& spec) {
   if (spec.limits.memory_limit_bytes > 0) {
     plan.limit_data = true;
     plan.data_limit.rlim_cur = plan.data_limit.rlim_max = spec.limits.memory_limit_bytes;
+  }
+  if (spec.limits.max_file_bytes > 0) {
+    plan.limit_file = true;
+    plan.file_limit.rlim_cur = plan.file_limit.rlim_max = spec.limits.max_file_bytes;
   }
   plan.nice_increment = spec.limits.nice_increment;
   if (spec.limits.run_as) {
@@ -181,6 +187,9 @@ ChildPlan plan_child(const ProcessSpec& spec) {
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
   if (plan.limit_data && ::setrlimit(RLIMIT_DATA, &plan.data_limit) != 0) {
+    child_fail(report_fd, ChildStage::kRlimit);
+  }
+  if (plan.limit_file && ::setrlimit(RLIMIT_FSIZE, &plan.file_limit) != 0) {
     child_fail(report_fd, ChildStage::kRlimit);
   }
   if (plan.nice_increment != 0) {

@@ -31,6 +31,9 @@ struct ProcessLimits {
   // reserve 10 GiB each, so `npm` tooling fails under a 2 GiB RLIMIT_AS). 0: no limit.
   std::uint64_t memory_limit_bytes = 0;
   int nice_increment = 0;  // added to the current niceness
+  // RLIMIT_FSIZE: a write past it fails (SIGXFSZ). Caps downloads whose size the server does
+  // not announce, which curl's --max-filesize cannot. 0: no limit.
+  std::uint64_t max_file_bytes = 0;
   // Core dumps are always off (RLIMIT_CORE 0): a crashing build must not fill the disk.
 };
 

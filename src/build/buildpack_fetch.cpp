@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "build/http_download.h"
 #include "build/source_archive.h"
 #include "build/tree_walk.h"
 
@@ -118,31 +119,11 @@ Status download_tarball(const BuildpackRef& ref, const fs::path& destination,
   const fs::path download = destination.string() + ".download";
   if (auto s = make_owned_dir(download, context); !s) return s;
   const fs::path file = download / "buildpack.tgz";
-  auto outcome = run_tool(context, {"curl",
-                                    "--fail",
-                                    "--silent",
-                                    "--show-error",
-                                    "--location",
-                                    "--max-redirs",
-                                    "5",
-                                    "--proto",
-                                    "=https,http",
-                                    "--proto-redir",
-                                    "=https,http",
-                                    "--connect-timeout",
-                                    "30",
-                                    "--max-time",
-                                    "600",
-                                    "--retry",
-                                    "2",
-                                    "--max-filesize",
-                                    std::to_string(kMaxBuildpackDownloadBytes),
-                                    "--output",
-                                    file.string(),
-                                    ref.location});
-  if (!outcome) return outcome.error();
-  if (!outcome->succeeded()) {
-    return tool_failed("cannot download " + ref.location, *outcome);
+  const DownloadSpec spec{ref.location, file, kMaxBuildpackDownloadBytes};
+  if (auto s = download_file(spec, DownloadContext{context.env, context.limits, context.control});
+      !s) {
+    return make_error(s.error().code,
+                      "cannot download " + display_url(ref.location) + ": " + s.error().message);
   }
   SourceLimits limits;
   limits.max_unpacked_bytes = std::uint64_t{4} * kMaxBuildpackDownloadBytes;

@@ -91,7 +91,7 @@ Status PushListener::start() {
     listen_fd_ = -1;
     return make_error(ErrorCode::kInternal, "cannot listen on " + path + ": " + errno_message(err));
   }
-  if (::pipe2(wake_fds_.data(), O_CLOEXEC) != 0) {
+  if (::pipe2(wake_fds_.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
     const int err = errno;
     ::close(listen_fd_);
     listen_fd_ = -1;
@@ -107,8 +107,7 @@ void PushListener::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  const char wake = 'x';
-  (void)!::write(wake_fds_[1], &wake, 1);
+  wake();
   acceptor_.join();
   ::close(listen_fd_);
   listen_fd_ = -1;
@@ -118,8 +117,11 @@ void PushListener::stop() {
     std::lock_guard lock(mutex_);
     connections.swap(connections_);
   }
-  // Hooks see their connection end (and reject the push); handlers run to their end.
-  for (auto& c : connections) ::shutdown(c->fd, SHUT_RDWR);
+  // Handlers are told to give up; hooks see their connection end (and reject the push).
+  for (auto& c : connections) {
+    c->interrupted = true;
+    ::shutdown(c->fd, SHUT_RDWR);
+  }
   for (auto& c : connections) {
     c->thread.join();
     ::close(c->fd);
@@ -170,33 +172,59 @@ Result<PushRequest> PushListener::check(const PushMessage& message) {
   return message.push;
 }
 
+void PushListener::wake() {
+  const char byte = 'x';
+  (void)!::write(wake_fds_[1], &byte, 1);  // a full pipe is already awake
+}
+
 void PushListener::accept_loop() {
-  for (;;) {
-    std::array<pollfd, 2> fds{pollfd{listen_fd_, POLLIN, 0}, pollfd{wake_fds_[0], POLLIN, 0}};
-    const int ready = ::poll(fds.data(), fds.size(), 1000);
-    reap_finished();
-    if (ready < 0 && errno != EINTR) return;
-    if (fds[1].revents != 0) return;
-    if (ready <= 0 || (fds[0].revents & POLLIN) == 0) continue;
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
+  while (poll_once()) reap_finished();
+}
+
+bool PushListener::poll_once() {
+  std::vector<pollfd> fds{pollfd{listen_fd_, POLLIN, 0}, pollfd{wake_fds_[0], POLLIN, 0}};
+  std::vector<Connection*> watched;  // stay valid: only this thread removes connections
+  {
     std::lock_guard lock(mutex_);
-    if (stopping_) {
-      ::close(fd);
-      return;
+    if (stopping_) return false;
+    for (const auto& c : connections_) {
+      if (c->watched && !c->interrupted) {
+        fds.push_back(pollfd{c->fd, POLLIN | POLLRDHUP, 0});
+        watched.push_back(c.get());
+      }
     }
-    auto connection = std::make_unique<Connection>();
-    connection->fd = fd;
-    Connection* c = connection.get();
-    connection->thread = std::thread([this, c] {
-      serve(c->fd);
-      // The hook sees the end now; the descriptor is closed once the thread is joined.
-      ::shutdown(c->fd, SHUT_RDWR);
-      std::lock_guard done_lock(mutex_);
-      c->done = true;
-    });
-    connections_.push_back(std::move(connection));
   }
+  const int ready = ::poll(fds.data(), fds.size(), 1000);
+  if (ready < 0 && errno != EINTR) return false;
+  if (ready <= 0) return true;
+  if (fds[1].revents != 0) {
+    std::array<char, 64> drained{};
+    (void)!::read(wake_fds_[0], drained.data(), drained.size());
+  }
+  for (std::size_t i = 0; i < watched.size(); ++i) {
+    // The hook sends nothing after its request: anything to read, EOF or hang-up is its end.
+    if (fds[i + 2].revents != 0) watched[i]->interrupted = true;
+  }
+  if ((fds[0].revents & POLLIN) == 0) return true;
+  const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) return true;
+  std::lock_guard lock(mutex_);
+  if (stopping_) {
+    ::close(fd);
+    return false;
+  }
+  auto connection = std::make_unique<Connection>();
+  connection->fd = fd;
+  Connection* c = connection.get();
+  connection->thread = std::thread([this, c] {
+    serve(*c);
+    // The hook sees the end now; the descriptor is closed once the thread is joined.
+    ::shutdown(c->fd, SHUT_RDWR);
+    std::lock_guard done_lock(mutex_);
+    c->done = true;
+  });
+  connections_.push_back(std::move(connection));
+  return true;
 }
 
 void PushListener::reap_finished() {
@@ -218,16 +246,18 @@ void PushListener::reap_finished() {
   }
 }
 
-void PushListener::serve(int fd) {
+void PushListener::serve(Connection& connection) {
+  const int fd = connection.fd;
   set_timeout(fd, SO_RCVTIMEO, options_.request_timeout);
   set_timeout(fd, SO_SNDTIMEO, std::chrono::seconds(60));
   bool gone = false;
-  const PushOutput output = [fd, &gone](std::string_view text) {
+  const PushOutput output = [fd, &gone, &connection](std::string_view text) {
     while (!gone && !text.empty()) {
       const std::string_view piece = text.substr(0, kMaxFramePayload);
       text.remove_prefix(piece.size());
       gone = !send_frame(fd, FrameType::kOutput, piece);
     }
+    if (gone) connection.interrupted = true;
   };
   const auto finish = [&](int status) {
     if (!gone) send_frame(fd, FrameType::kExit, encode_exit_status(status));
@@ -253,13 +283,16 @@ void PushListener::serve(int fd) {
     return;
   }
   int status = 1;
+  connection.watched = true;
+  wake();  // the acceptor adds it to what it polls now, not in a second
   try {
-    status = handler_(*push, output);
+    status = handler_(*push, output, connection.interrupted);
   } catch (const std::exception& e) {
     spdlog::error("push handler for app {} failed: {}", push->app_id, e.what());
     output(" !     Internal error while processing the push.\n");
     status = 1;
   }
+  connection.watched = false;
   finish(status);
 }
 

@@ -5,11 +5,16 @@
 // "remote:" lines. The handler's return value becomes the hook's exit status: non-zero rejects
 // the push.
 //
-// Threads: one accepting, one per connection (the handler runs there, for as long as the build
-// takes). The socket is created mode 0600 inside the 0700 data dir.
+// A hook that goes away (git died: the pusher hit Ctrl-C or lost the connection) interrupts its
+// handler: the accepting thread watches each connection while its handler runs and sets the
+// handler's `interrupted` flag on EOF or hang-up, as does a failed write and stop().
+//
+// Threads: one accepting (and watching), one per connection (the handler runs there, for as
+// long as the build takes). The socket is created mode 0600 inside the 0700 data dir.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -31,8 +36,10 @@ namespace slipway::build {
 using PushOutput = std::function<void(std::string_view)>;
 // Decides a push: 0 accepts it (git then updates the ref), anything else rejects it. Runs on the
 // connection's thread. The archive is the hook's: it is deleted when the hook exits, so a handler
-// that keeps it moves (renames) or copies it during the call.
-using PushHandler = std::function<int(const PushRequest& push, const PushOutput& output)>;
+// that keeps it moves (renames) or copies it during the call. `interrupted` becomes true when
+// the pusher went away or the listener stops: the handler should give up (its answer is lost).
+using PushHandler = std::function<int(const PushRequest& push, const PushOutput& output,
+                                      const std::atomic<bool>& interrupted)>;
 
 struct PushListenerOptions {
   std::filesystem::path socket_path;  // DATA_DIR/run/push.sock
@@ -51,7 +58,8 @@ class PushListener {
 
   // Binds the socket (replacing a stale one) and starts accepting.
   Status start();
-  // Stops accepting, disconnects hooks, and waits for running handlers to return.
+  // Stops accepting, interrupts running handlers, disconnects hooks, and waits for the handlers
+  // to return.
   void stop();
 
   // A new one-time token for one receive-pack of `app_id` by `account_id`.
@@ -71,10 +79,15 @@ class PushListener {
     int fd = -1;
     std::thread thread;
     bool done = false;
+    std::atomic<bool> interrupted{false};
+    std::atomic<bool> watched{false};  // its handler runs: EOF or hang-up interrupts it
   };
 
   void accept_loop();
-  void serve(int fd);
+  // One poll of the listening socket, the wake pipe and the watched connections; false to stop.
+  bool poll_once();
+  void serve(Connection& connection);
+  void wake();
   // Takes the token out of the table if it is live and grants this app and account.
   bool redeem(const std::string& token, const std::string& app_id, const std::string& account_id);
   Result<PushRequest> check(const PushMessage& message);
@@ -83,7 +96,7 @@ class PushListener {
   PushListenerOptions options_;
   PushHandler handler_;
   int listen_fd_ = -1;
-  std::array<int, 2> wake_fds_{-1, -1};  // a pipe that wakes the acceptor to stop
+  std::array<int, 2> wake_fds_{-1, -1};  // wakes the acceptor (to stop, or to watch one more)
   std::thread acceptor_;
   std::mutex mutex_;                     // guards tokens_ and connections_
   std::map<std::string, Grant> tokens_;  // by SHA-256 of the token

@@ -5,7 +5,9 @@
 #include <fstream>
 
 #include "build/buildpack_runner.h"
+#include "build/http_download.h"
 #include "build/source_archive.h"
+#include "build/source_download.h"
 #include "common/crypto.h"
 #include "common/fs.h"
 #include "common/ids.h"
@@ -35,7 +37,35 @@ BuildService::BuildService(store::Store& store, store::BlobStore& blobs, Release
     : store_(store), blobs_(blobs), releases_(releases), settings_(std::move(settings)) {}
 
 BuildService::~BuildService() {
-  for (auto& t : background_) t.join();
+  cancel_all();
+  std::list<std::unique_ptr<Background>> builds;
+  {
+    std::lock_guard lock(mutex_);
+    builds.swap(background_);
+  }
+  for (auto& b : builds) b->thread.join();
+}
+
+void BuildService::cancel_all() {
+  stopping_ = true;
+  std::lock_guard lock(mutex_);
+  for (auto& b : background_) b->cancel = true;
+}
+
+void BuildService::reap_finished() {
+  std::list<std::unique_ptr<Background>> finished;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = background_.begin(); it != background_.end();) {
+      if ((*it)->done) {
+        finished.push_back(std::move(*it));
+        it = background_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& b : finished) b->thread.join();
 }
 
 bool BuildService::claim(const std::string& app_id) {
@@ -50,6 +80,10 @@ void BuildService::release_claim(const std::string& app_id) {
 
 Result<store::Build> BuildService::begin(const store::App& app, const store::Account& user,
                                          const api::BuildRequest& request) {
+  if (stopping_) {
+    return make_error(ErrorCode::kConflict,
+                      "Slipway is stopping; start the build again once it is back.");
+  }
   if (!claim(app.id)) {
     return make_error(ErrorCode::kConflict,
                       "A build of " + app.name + " is already running; wait for it to finish.");
@@ -70,30 +104,39 @@ Result<store::Build> BuildService::create(const store::App& app, const store::Ac
 
 Result<store::Build> BuildService::start_build(const store::App& app, const store::Account& user,
                                                const api::BuildRequest& request) {
+  reap_finished();
   auto build = begin(app, user, request);
   if (!build) return build.error();
   std::lock_guard lock(mutex_);
-  background_.emplace_back([this, app, user, request, b = *build] {
-    execute(app, user, request, b, nullptr);
+  auto job = std::make_unique<Background>();
+  Background* b = job.get();
+  if (stopping_) b->cancel = true;  // cancel_all ran between begin and here
+  b->thread = std::thread([this, app, user, request, build = *build, b] {
+    execute(app, user, request, build, nullptr, &b->cancel, "");
     release_claim(app.id);
+    b->done = true;
   });
+  background_.push_back(std::move(job));
   return build;
 }
 
 Result<BuildService::Outcome> BuildService::build_now(const store::App& app,
                                                       const store::Account& user,
                                                       const api::BuildRequest& request,
-                                                      const OutputSink& sink) {
+                                                      const OutputSink& sink,
+                                                      const std::atomic<bool>* interrupted) {
   auto build = begin(app, user, request);
   if (!build) return build.error();
-  Outcome outcome = execute(app, user, request, *build, sink);
+  Outcome outcome = execute(app, user, request, *build, sink, interrupted,
+                            "the push was interrupted (the git client went away)");
   release_claim(app.id);
   return outcome;
 }
 
 BuildService::Outcome BuildService::execute(const store::App& app, const store::Account& user,
                                             const api::BuildRequest& request, store::Build build,
-                                            const OutputSink& sink) {
+                                            const OutputSink& sink, const std::atomic<bool>* cancel,
+                                            const std::string& cancel_reason) {
   std::error_code ec;
   const fs::path log_file = logs::build_output_file(settings_.data_dir, build.id);
   fs::create_directories(log_file.parent_path(), ec);
@@ -119,6 +162,13 @@ BuildService::Outcome BuildService::execute(const store::App& app, const store::
     finish(false, build.buildpacks, std::nullopt, std::nullopt);
     return Outcome{build, false};
   };
+  const auto cancelled = [&] { return cancel != nullptr && cancel->load(); };
+  const auto fail_cancelled = [&] {
+    return fail(
+        "Build cancelled: " +
+        (stopping_ || cancel_reason.empty() ? std::string("Slipway is stopping") : cancel_reason) +
+        ". Nothing was released.");
+  };
 
   // App users pass through build-work/ and build-cache/ to what the runner hands them (their
   // build dir and cache); nothing else there is theirs.
@@ -133,8 +183,23 @@ BuildService::Outcome BuildService::execute(const store::App& app, const store::
   if (runtime::isolating() && app.unix_uid) {  // the app's code builds as the app's user
     input.run_as = std::pair{static_cast<uid_t>(*app.unix_uid), static_cast<gid_t>(*app.unix_uid)};
   }
-  if (auto extracted = build::extract_source_archive(request.source_file, input.source_dir);
-      !extracted) {
+  fs::path source_file = request.source_file;
+  if (source_file.empty()) {
+    source_file = work / "source.tgz";
+    out("-----> Downloading the source from " + build::display_url(request.source_url) + "\n");
+    build::SourceDownload download{request.source_url,
+                                   source_file,
+                                   input.run_as,
+                                   settings_.max_source_bytes,
+                                   settings_.memory_limit_bytes,
+                                   settings_.source_connect_timeout,
+                                   settings_.source_download_timeout,
+                                   cancel};
+    if (auto s = build::download_source(download); !s) {
+      return cancelled() ? fail_cancelled() : fail(s.error().message);
+    }
+  }
+  if (auto extracted = build::extract_source_archive(source_file, input.source_dir); !extracted) {
     return fail("The source could not be unpacked: " + extracted.error().message);
   }
   auto config = store_.config_vars(app.id);
@@ -154,7 +219,8 @@ BuildService::Outcome BuildService::execute(const store::App& app, const store::
   input.memory_limit_bytes = settings_.memory_limit_bytes;
   input.max_slug_bytes = settings_.max_slug_bytes;
   input.source_version = request.version.value_or("");
-  auto built = build::run_build(input, out, nullptr);
+  auto built = build::run_build(input, out, cancel);
+  if (cancelled()) return fail_cancelled();
   if (!built) return fail("");  // the runner's output already ends with the reason
   // As the app named them; when none were named, the one detection chose.
   std::vector<std::string> used = build.buildpacks;
@@ -182,11 +248,14 @@ BuildService::Outcome BuildService::execute(const store::App& app, const store::
       out(" !       heroku addons:create " + addon + " -a " + app.name + "\n");
     }
   }
+  if (cancelled()) return fail_cancelled();  // the last moment before anything is released
   out("-----> Launching...\n");
   const std::string description = "Deploy " + short_sha(request.version);
-  auto release = releases_.release_build(app, user, slug->id, description, built->config_vars, out);
+  auto release = releases_.release_build(app, user, slug->id, description, built->config_vars, out,
+                                         cancel);
   if (!release) return fail("The release could not be created: " + release.error().message);
   const bool live = release->status == "succeeded";
+  if (!live && cancelled()) return fail_cancelled();  // its release phase was cut short
   if (live) {
     out("       Released v" + std::to_string(release->version) + "\n       " +
         replace_app(settings_.app_url_template, app.name) + " deployed to Slipway\n\n");

@@ -46,6 +46,7 @@ int run_release_phase(const ReleasePhase& phase,
   }
   const auto deadline = std::chrono::steady_clock::now() + phase.timeout;
   bool cut_short = false;  // ran out of time or was stopped
+  bool cancelled = false;
   bool exited = false;
   int status = 0;
   char buffer[16384];
@@ -74,12 +75,16 @@ int run_release_phase(const ReleasePhase& phase,
       output(" !     Slipway is stopping; the release phase was stopped.\n");
       runtime::signal_group(spawned->pid, SIGKILL);
     }
+    if (!cancelled && phase.cancel != nullptr && phase.cancel->load()) {
+      cancelled = true;
+      runtime::signal_group(spawned->pid, SIGKILL);
+    }
   }
   ::close(spawned->output_fd);
   if (!exited) ::waitpid(spawned->pid, &status, 0);
   runtime::signal_group(spawned->pid, SIGKILL);
   fs::remove_all(scratch, ec);
-  if (cut_short) return 1;
+  if (cut_short || cancelled) return 1;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }

@@ -24,11 +24,15 @@ struct ReleasePhase {
   std::string command;
   std::map<std::string, std::string> config_vars;
   std::chrono::seconds timeout{3600};
-  const std::atomic<bool>* stop = nullptr;  // set (by a stopping server): end it now, as failed
+  // Set by a stopping server: the command ends now, as failed, saying why.
+  const std::atomic<bool>* stop = nullptr;
+  // Set when its caller gives up (the pusher went away): killed, and the caller explains.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Runs it to the end, streaming its output to `output`; returns the exit status (non-zero
-// also when it could not start, ran out of time or was stopped, after saying why in the output).
+// also when it could not start, ran out of time, was stopped or cancelled, after saying why in
+// the output; nothing is said for a cancel, whose caller explains it).
 int run_release_phase(const ReleasePhase& phase,
                       const std::function<void(std::string_view)>& output);
 

@@ -67,7 +67,8 @@ Result<store::Release> ReleaseService::release_build(const store::App& app,
                                                      const std::string& slug_id,
                                                      const std::string& description,
                                                      const store::ConfigVars& config_defaults,
-                                                     const OutputSink& sink) {
+                                                     const OutputSink& sink,
+                                                     const std::atomic<bool>* cancel) {
   auto release = create(app, [&](const std::string& secret) {
     return store_.release_slug(app.id, user, slug_id, description, secret, config_defaults);
   });
@@ -77,7 +78,7 @@ Result<store::Release> ReleaseService::release_build(const store::App& app,
     return release;
   }
   if (sink) sink("       Running release command...\n\n");
-  return run_phase(app, *release, sink);
+  return run_phase(app, *release, sink, cancel);
 }
 
 Result<store::Release> ReleaseService::create(const store::App& app, const Make& make) {
@@ -142,7 +143,8 @@ void ReleaseService::launch(const store::App& app, const store::Release& release
 }
 
 store::Release ReleaseService::run_phase(const store::App& app, store::Release release,
-                                         const OutputSink& sink) {
+                                         const OutputSink& sink,
+                                         const std::atomic<bool>* cancel) {
   const fs::path file = logs::release_output_file(data_dir_, release.id);
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
@@ -176,6 +178,7 @@ store::Release ReleaseService::run_phase(const store::App& app, store::Release r
                        *slug->blob_sha256, app.unix_uid, slug->process_types.at("release"),
                        release.config};
     phase.stop = &stopping_;
+    phase.cancel = cancel;
     status = run_release_phase(phase, out);
   }
   // Said before the release ends: its output URL stops following the file once it has.

@@ -51,7 +51,8 @@ class ReleaseService : public api::ReleaseControl {
   Result<store::Release> release_build(const store::App& app, const store::Account& user,
                                        const std::string& slug_id, const std::string& description,
                                        const store::ConfigVars& config_defaults,
-                                       const OutputSink& sink);
+                                       const OutputSink& sink,
+                                       const std::atomic<bool>* cancel = nullptr);
 
   // For shutdown: running release phases are stopped and waiting ones never start; each fails
   // (the previous release keeps serving), as does any made later.
@@ -67,7 +68,8 @@ class ReleaseService : public api::ReleaseControl {
   // After create: goes live, or (pending) runs its phase on a thread of this service.
   void launch(const store::App& app, const store::Release& release);
   // Waits for the release's turn, runs its phase and ends it (never throws).
-  store::Release run_phase(const store::App& app, store::Release release, const OutputSink& sink);
+  store::Release run_phase(const store::App& app, store::Release release, const OutputSink& sink,
+                           const std::atomic<bool>* cancel = nullptr);
   void went_live(const store::App& app, const store::Release& release);
 
   struct Worker {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <set>
@@ -61,11 +62,13 @@ std::vector<std::string> certificate_names(const std::string& api_host, const st
 }
 
 // A push of main or master: built, released (release phase included) and running before git
-// updates the ref; output streams to the pusher. Non-zero rejects the push.
+// updates the ref; output streams to the pusher. Non-zero rejects the push. A pusher who goes
+// away cancels the build: git will not update the ref, so nothing may be released.
 build::PushHandler push_handler(store::Store& store, BuildService& builds,
                                 const std::shared_ptr<std::string>& git_url_base) {
   return [&store, &builds, git_url_base](const build::PushRequest& push,
-                                         const build::PushOutput& output) {
+                                         const build::PushOutput& output,
+                                         const std::atomic<bool>& interrupted) {
     auto app = store.find_app(push.app_id);
     auto account = store.find_account(push.account_id);
     if (!app || !account) {
@@ -74,7 +77,7 @@ build::PushHandler push_handler(store::Store& store, BuildService& builds,
     }
     api::BuildRequest request{*git_url_base + "/" + app->name + ".git", push.archive, push.new_sha,
                               std::nullopt, std::nullopt};
-    auto outcome = builds.build_now(*app, *account, request, output);
+    auto outcome = builds.build_now(*app, *account, request, output, &interrupted);
     if (!outcome) {
       output(" !     " + outcome.error().message + "\n");
       return 1;
@@ -166,6 +169,7 @@ int run_server(const ServerOptions& options) {
   BuildSettings build_settings;
   build_settings.data_dir = data_dir;
   build_settings.builtin_buildpacks_dir = options.buildpacks_dir;
+  build_settings.max_source_bytes = options.max_push_bytes;
   build_settings.app_url_template =
       "http://{app}." + options.domain + ":" + std::to_string(router_addr->port) + "/";
   // Every release that changes what runs (builds' and the API's) goes through this service,
@@ -242,6 +246,9 @@ int run_server(const ServerOptions& options) {
 
   const int signal = wait_for_stop_signal(stop_signals);
   spdlog::info("received signal {}, stopping", signal);
+  // Running builds are cancelled, not awaited: they end failed and release nothing. First, so
+  // that the pushes the API's stop cuts off say why.
+  builds.cancel_all();
   server.stop();
   releases.stop();  // release phases fail now rather than hold up the stop (pushes wait for them)
   pushes.stop();

@@ -86,7 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   if (const auto build = slipway::api::parse_build_create(body); build.ok()) {
-    FUZZ_CHECK(!build->source_url.empty());
+    FUZZ_CHECK(slipway::api::is_source_url(build->source_url));
+    FUZZ_CHECK(build->source_url.find_first_of(" \n\r\t") == std::string::npos);
     FUZZ_CHECK(!build->version || !build->version->empty());
     for (const auto& url : build->buildpacks) FUZZ_CHECK(canonical(url));
   }

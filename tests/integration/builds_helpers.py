@@ -1,10 +1,13 @@
 """Helpers for build tests: source tarballs of fixture apps, the Build API, output streams."""
+import contextlib
 import http.client
+import http.server
 import io
 import json
 import shutil
 import ssl
 import tarfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -69,3 +72,40 @@ def wait_build(server, app, build_id, timeout=180):
             return build
         time.sleep(0.3)
     raise AssertionError(f"build {build_id} still pending after {timeout}s")
+
+
+@contextlib.contextmanager
+def serving(files):
+    """A loopback HTTP server on port 0 serving `files` ({path: bytes}; 404 otherwise) for the
+    duration of the block; yields its base URL. `requested` on the yielded object lists the
+    request targets it saw."""
+    requested = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            requested.append(self.path)
+            body = files.get(self.path.split("?")[0])
+            self.send_response(200 if body is not None else 404)
+            body = body if body is not None else b"not found\n"
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+
+    class Served(str):
+        pass
+
+    base = Served(f"http://127.0.0.1:{httpd.server_address[1]}")
+    base.requested = requested
+    try:
+        yield base
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()

@@ -2,13 +2,14 @@
 the app's buildpack list, driven through the API and the real heroku CLI."""
 import json
 import re
+import time
 
 import pytest
 
-from builds_helpers import (FIXTURES, copy_fixture, create_build, raw, source_tarball,
+from builds_helpers import (FIXTURES, copy_fixture, create_build, raw, serving, source_tarball,
                             upload_source, wait_build)
 from harness import HerokuCli
-from runtime_helpers import wait_dynos_up, wait_for, web_ports, get_json
+from runtime_helpers import through_router, wait_dynos_up, wait_for, web_ports, get_json
 
 FAST = {"SLIPWAY_STOP_GRACE": "3", "SLIPWAY_BOOT_TIMEOUT": "20"}
 
@@ -115,8 +116,12 @@ def test_bad_builds_change_nothing(platform, tmp_path):
     server, cli = platform
     cli.ok("apps:create", "badbuilds")
     before = server.request("GET", "/apps/badbuilds/releases").json
-    foreign = create_build(server, "badbuilds", "https://example.com/source.tgz")
-    assert foreign.status == 422 and foreign.json["id"] == "invalid_params"
+    for url in ["ftp://example.com/source.tgz", "file:///etc/passwd", "not a url", "https://"]:
+        refused = create_build(server, "badbuilds", url)
+        assert refused.status == 422 and refused.json["id"] == "invalid_params", refused.raw
+        assert "http:// or https://" in refused.json["message"]
+    unknown = create_build(server, "badbuilds", f"{server.url}/sources/nope/nope")
+    assert unknown.status == 422 and "names no source" in unknown.json["message"], unknown.raw
     bad_pack = server.request("PUT", "/apps/badbuilds/buildpack-installations",
                               {"updates": [{"buildpack": "heroku/ruby"}]})
     assert bad_pack.status == 422 and "built-in" in bad_pack.json["message"]
@@ -157,3 +162,66 @@ def test_one_build_per_app_at_a_time(platform, tmp_path):
     assert wait_build(server, "onebuild", third.json["id"])["status"] == "succeeded"
     assert [b["status"] for b in server.request("GET", "/apps/onebuild/builds").json] == \
         ["succeeded", "succeeded"]
+
+
+def test_a_source_url_anywhere_is_downloaded_by_the_build(platform, tmp_path):
+    """Heroku's Build API takes any http(s) tarball URL (`heroku builds:create --source-url` of
+    the heroku-builds plugin, which CLI 11.10.0 does not bundle, sends exactly this request)."""
+    server, cli = platform
+    cli.ok("apps:create", "fetched")
+    cli.ok("config:set", "GREETING=downloaded", "-a", "fetched")
+    tarball = source_tarball(FIXTURES / "apps" / "procfile-app")
+    with serving({"/app.tar.gz": tarball}) as base:
+        # Query strings (presigned URLs) reach the server but never the output or the log.
+        url = f"{base}/app.tar.gz?X-Amz-Signature=s3cr3t-sig"
+        started = time.monotonic()
+        created = create_build(server, "fetched", url, version="remote-1")
+        assert created.status == 201, created.raw
+        assert time.monotonic() - started < 2  # returned at once; the download is the build's
+        build = created.json
+        assert build["status"] == "pending" and build["source_blob"]["url"] == url
+        done = wait_build(server, "fetched", build["id"])
+        _, output = raw(server, "GET", build["output_stream_url"])
+        text = output.decode()
+        assert done["status"] == "succeeded", text
+        assert f"-----> Downloading the source from {base}/app.tar.gz\n" in text
+        assert "/app.tar.gz?X-Amz-Signature=s3cr3t-sig" in base.requested
+
+        # A URL that answers 404 fails its build, saying why; the running release stays.
+        wait_dynos_up(server, "fetched", ["web.1"], timeout=60)
+        status, body = through_router(server, "fetched")
+        assert status == 200 and json.loads(body)["greeting"] == "downloaded"
+        releases = server.request("GET", "/apps/fetched/releases").json
+        missing = create_build(server, "fetched", f"{base}/gone.tar.gz?token=s3cr3t-token").json
+        failed = wait_build(server, "fetched", missing["id"])
+        _, output = raw(server, "GET", missing["output_stream_url"])
+        text = output.decode()
+        assert failed["status"] == "failed", text
+        assert (f" !     The source could not be downloaded from {base}/gone.tar.gz: HTTP 404\n"
+                in text), text
+        assert server.request("GET", "/apps/fetched/releases").json == releases
+        assert "Releases - Current: v3" in cli.ok("releases", "-a", "fetched").stdout
+        status, body = through_router(server, "fetched")
+        assert status == 200 and json.loads(body)["greeting"] == "downloaded"
+    logs = b"".join(p.read_bytes() for p in (server.data_dir / "logs").rglob("*") if p.is_file())
+    for secret in (b"s3cr3t-sig", b"s3cr3t-token"):
+        assert secret not in server.stderr_path.read_bytes() and secret not in logs
+
+
+def test_stopping_the_server_cancels_running_builds(platform, tmp_path):
+    server, cli = platform
+    cli.ok("apps:create", "stopping")
+    slow = str((FIXTURES / "buildpacks" / "slow").resolve())  # compiles for 4 seconds
+    tarball = source_tarball(FIXTURES / "apps" / "procfile-app")
+    build = create_build(server, "stopping", upload_source(server, tarball),
+                         buildpacks=[slow]).json
+    log = server.data_dir / "builds" / f"{build['id']}.log"
+    wait_for(lambda: log.exists() and "Slow buildpack: compiling" in log.read_text(),
+             what="the slow buildpack to start")
+    server.stop()
+    # Not left to finish (it would have succeeded): cancelled, failed, nothing released.
+    assert "Build cancelled: Slipway is stopping. Nothing was released." in log.read_text()
+    server.start()
+    done = server.request("GET", f"/apps/stopping/builds/{build['id']}").json
+    assert done["status"] == "failed" and done["release"] is None
+    assert [r["version"] for r in server.request("GET", "/apps/stopping/releases").json] == [1]

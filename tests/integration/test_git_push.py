@@ -3,12 +3,16 @@ remotes and its credential helper), the real daemon. Each push is built and rele
 push (tests/integration/test_deploy.py covers the apps; these the git side).
 """
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from builds_helpers import FIXTURES, raw
 from harness import HerokuCli, unique_name
+from runtime_helpers import wait_for
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test",
@@ -242,3 +246,46 @@ def test_rename_keeps_the_repository_and_destroy_removes_it(cli, server, tmp_pat
 
     cli.ok("apps:destroy", "-a", renamed, "--confirm", renamed, cwd=repo)
     assert not repo_dir.exists()
+
+
+def test_an_interrupted_push_cancels_its_build_and_releases_nothing(cli, server, tmp_path):
+    repo = new_checkout(cli, tmp_path / "repo")
+    name = created_app(cli, repo)
+    slow = (FIXTURES / "buildpacks" / "slow").resolve()  # compiles for 4 seconds
+    cli.ok("buildpacks:set", f"file://{slow}", "-a", name)
+    releases = server.request("GET", f"/apps/{name}/releases").json
+    log = tmp_path / "push.log"
+    with open(log, "wb") as err:
+        # Its own process group, as a terminal's foreground job: Ctrl-C reaches git and its
+        # git-remote-https helper alike.
+        push = subprocess.Popen(["git", "push", "heroku", "main"], cwd=repo, stderr=err,
+                                stdout=subprocess.DEVNULL, start_new_session=True,
+                                env=cli.env(**GIT_IDENTITY))
+    try:
+        wait_for(lambda: "Slow buildpack: compiling" in log.read_text(), timeout=60,
+                 what="the slow buildpack to start")
+        os.killpg(push.pid, signal.SIGINT)
+        interrupted = time.monotonic()
+        push.wait(timeout=10)
+    finally:
+        if push.poll() is None:
+            os.killpg(push.pid, signal.SIGKILL)
+    build = wait_for(lambda: next((b for b in server.request("GET", f"/apps/{name}/builds").json
+                                   if b["status"] != "pending"), None),
+                     timeout=10, interval=0.05, what="the build to end")
+    # Well before the buildpack's 4 seconds are up: the build was stopped, not left to finish.
+    assert time.monotonic() - interrupted < 3
+    assert build["status"] == "failed"
+    _, output = raw(server, "GET", build["output_stream_url"])
+    assert ("Build cancelled: the push was interrupted (the git client went away). "
+            "Nothing was released." in output.decode()), output.decode()
+    assert "Launching" not in output.decode()
+    assert server.request("GET", f"/apps/{name}/releases").json == releases
+    assert "Deploy" not in cli.ok("releases", "-a", name).stdout
+    assert remote_refs(cli, repo) == {}
+
+    # The app is not left claimed: the next push builds and deploys.
+    cli.ok("buildpacks:clear", "-a", name)
+    again = git(cli, repo, "push", "heroku", "main")
+    assert "remote:        Released v2" in again.stderr, again.stderr
+    assert remote_refs(cli, repo)["refs/heads/main"] == head(cli, repo)

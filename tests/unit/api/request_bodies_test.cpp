@@ -233,12 +233,33 @@ TEST(ParseBuildCreate, ReadsTheSourceBlobAndOptionalBuildpacks) {
   EXPECT_EQ(ok->source_url, "https://h/sources/a/b");
   EXPECT_EQ(ok->version, "abc");
   EXPECT_EQ(ok->buildpacks, std::vector<std::string>{"heroku/python"});
-  EXPECT_FALSE(parse_build_create(R"({"source_blob":{"url":"u","version":""}})")->version);
-  for (const char* bad : {R"({})", R"({"source_blob":{}})", R"({"source_blob":{"url":""}})",
-                          R"({"source_blob":{"url":"u"},"buildpacks":[{"url":"heroku/go"}]})",
-                          R"({"source_blob":{"url":"u","version":7}})"}) {
+  EXPECT_FALSE(
+      parse_build_create(R"({"source_blob":{"url":"http://h/s.tgz","version":""}})")->version);
+  for (const char* bad :
+       {R"({})", R"({"source_blob":{}})", R"({"source_blob":{"url":""}})",
+        R"({"source_blob":{"url":"https://h/s.tgz"},"buildpacks":[{"url":"heroku/go"}]})",
+        R"({"source_blob":{"url":"https://h/s.tgz","version":7}})"}) {
     EXPECT_FALSE(parse_build_create(bad).ok()) << bad;
   }
+}
+
+TEST(ParseBuildCreate, TheSourceUrlIsAnyHttpOrHttpsUrl) {
+  for (const char* good :
+       {"https://example.com/app.tar.gz", "HTTP://127.0.0.1:8000/a.tgz?X-Amz-Signature=abc",
+        "https://user:pw@codeload.github.com/o/r/tar.gz/main", "http://[::1]:80/x"}) {
+    EXPECT_TRUE(is_source_url(good)) << good;
+  }
+  for (const char* bad :
+       {"u", "ftp://example.com/a.tgz", "file:///etc/passwd", "https://", "https:///path",
+        "http://user@/x", "https://:80/x", "https://exa mple.com/a.tgz", "https://h/\x01",
+        "git@github.com:o/r.git", "-o/etc/x http://h/"}) {
+    EXPECT_FALSE(is_source_url(bad)) << bad;
+  }
+  EXPECT_FALSE(is_source_url("https://h/" + std::string(2048, 'a')));
+  const auto refused = parse_build_create(R"({"source_blob":{"url":"ftp://h/a.tgz"}})");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidParams);
+  EXPECT_NE(refused.error().message.find("http:// or https://"), std::string::npos);
 }
 
 }  // namespace

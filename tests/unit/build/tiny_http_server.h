@@ -16,7 +16,9 @@ namespace slipway::build::testing {
 
 class TinyHttpServer {
  public:
-  explicit TinyHttpServer(std::map<std::string, std::string> bodies) : bodies_(std::move(bodies)) {
+  // Without announce_length, bodies go without Content-Length (ended by closing).
+  explicit TinyHttpServer(std::map<std::string, std::string> bodies, bool announce_length = true)
+      : bodies_(std::move(bodies)), announce_length_(announce_length) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -60,7 +62,8 @@ class TinyHttpServer {
       const std::string body = found != bodies_.end() ? found->second : "not found\n";
       const std::string head =
           std::string(found != bodies_.end() ? "HTTP/1.0 200 OK" : "HTTP/1.0 404 Not Found") +
-          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+          (announce_length_ ? "\r\nContent-Length: " + std::to_string(body.size()) : "") +
+          "\r\nConnection: close\r\n\r\n";
       const std::string reply = head + body;
       std::size_t sent = 0;
       while (sent < reply.size()) {
@@ -73,6 +76,7 @@ class TinyHttpServer {
   }
 
   std::map<std::string, std::string> bodies_;
+  bool announce_length_ = true;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<int> requests_{0};
