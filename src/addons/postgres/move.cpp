@@ -54,8 +54,12 @@ Status compare(const char* what, const std::map<std::string, std::string>& sourc
       return make_error(ErrorCode::kInternal, std::string(what) + " " + name + " is missing");
     }
     if (it->second != value) {
-      return make_error(ErrorCode::kInternal, std::string(what) + " " + name + ": " + value +
-                                                  " at the source, " + it->second + " copied");
+      std::string message = std::string(what) + " " + name + ": ";
+      message += value;
+      message += " at the source, ";
+      message += it->second;
+      message += " copied";
+      return make_error(ErrorCode::kInternal, message);
     }
   }
   if (target.size() != source.size()) {
