@@ -63,8 +63,10 @@ Result<AddonServiceInfo> find_service(const AddonControl& addons, std::string_vi
 }
 
 std::vector<std::string> addon_name_candidates(const AddonServiceInfo& service) {
+  constexpr int kCandidates = 20;
   std::vector<std::string> names;
-  for (int i = 0; i < 20; ++i) {
+  names.reserve(kCandidates);
+  for (int i = 0; i < kCandidates; ++i) {
     names.push_back(service.name_prefix + "-" +
                     std::string(kAdjectives[random_below(kAdjectives.size())]) + "-" +
                     std::to_string(10000 + random_below(90000)));
@@ -74,8 +76,10 @@ std::vector<std::string> addon_name_candidates(const AddonServiceInfo& service) 
 
 std::vector<std::string> attachment_name_candidates(const AddonServiceInfo& service) {
   std::vector<std::string> colours;
-  for (const auto colour : kColours)
+  colours.reserve(kColours.size() + 1);
+  for (const auto colour : kColours) {
     colours.push_back(service.attachment_prefix + "_" + std::string(colour));
+  }
   shuffle(colours);
   colours.insert(colours.begin(), service.first_attachment);
   return colours;

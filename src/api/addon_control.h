@@ -31,6 +31,7 @@ struct AddonServiceInfo {
   std::string first_attachment;
   std::string attachment_prefix;
   std::vector<AddonPlanInfo> plans;
+  bool plan_changes = false;  // `addons:upgrade` moves its add-ons between plans
 };
 
 class AddonControl {

@@ -7,6 +7,7 @@
 #include "api/addon_views.h"
 #include "api/app_access.h"
 #include "api/resources.h"
+#include "common/ids.h"
 
 namespace slipway::api {
 namespace {
@@ -146,6 +147,32 @@ Result<Reply> destroy_addon(const ApiDeps& deps, RequestContext& ctx) {
   return addon_reply(deps, http::status::ok, destroyed->first);
 }
 
+// `heroku addons:upgrade` / `addons:downgrade`: {"plan": {"name": "heroku-postgresql:PLAN"}}.
+// Answers at once; the worker copies the data and cuts over in the background, and the add-on
+// shows the new plan once it is live. The reply shows the plan it is moving to (the CLI prints
+// its price) with a provision_message saying what happens next.
+Result<Reply> change_plan(const ApiDeps& deps, const RequestContext& ctx, const store::Addon& addon,
+                          const std::string& spec) {
+  auto plan =
+      find_plan(deps, spec.find(':') == std::string::npos ? addon.service + ":" + spec : spec);
+  if (!plan || plan->first.name != addon.service) {
+    return make_error(
+        ErrorCode::kInvalidParams,
+        "Couldn't find either the add-on service or the add-on plan of \"" + spec + "\".");
+  }
+  if (!plan->first.plan_changes) {
+    return make_error(ErrorCode::kInvalidParams,
+                      addon.service + " add-ons cannot change plan on this Slipway.");
+  }
+  auto change = deps.store.begin_plan_change(ctx.account, addon.id, plan->second.name, new_uuid());
+  if (!change) return change.error();
+  deps.addons.addons_changed();
+  auto moving = deps.store.find_addon(addon.id);
+  if (!moving) return moving.error();
+  moving->plan = plan->second.name;
+  return addon_reply(deps, http::status::ok, *moving);
+}
+
 Result<Reply> update_addon(const ApiDeps& deps, RequestContext& ctx) {
   auto app = load_app(deps.store, ctx);
   if (!app) return app.error();
@@ -153,10 +180,7 @@ Result<Reply> update_addon(const ApiDeps& deps, RequestContext& ctx) {
   if (!addon) return addon.error();
   auto body = parse_addon_update(ctx.request.body());
   if (!body) return body.error();
-  if (body->plan) {
-    return make_error(ErrorCode::kInvalidParams,
-                      "Changing an add-on's plan is not available yet on this Slipway.");
-  }
+  if (body->plan) return change_plan(deps, ctx, *addon, *body->plan);
   auto renamed = deps.store.rename_addon(addon->id, *body->name);
   if (!renamed) return renamed.error();
   return addon_reply(deps, http::status::ok, *renamed);

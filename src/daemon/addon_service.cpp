@@ -99,6 +99,7 @@ void AddonService::work_once() {
   if (auto addons = store_.addons_in_state("deprovisioning")) {
     for (const auto& addon : *addons) deprovision(addon);
   }
+  if (plan_changes_ != nullptr) plan_changes_->work_once();
 }
 
 void AddonService::provision(const store::Addon& addon) {

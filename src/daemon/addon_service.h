@@ -18,6 +18,7 @@
 #include "api/addon_control.h"
 #include "api/release_control.h"
 #include "daemon/addon_provider.h"
+#include "daemon/plan_change.h"
 #include "store/store.h"
 
 namespace slipway::daemon {
@@ -49,6 +50,8 @@ class AddonService : public api::AddonControl {
   void addons_changed() override;
 
   AddonProvider* provider(std::string_view service) const;
+  // Plan changes run on this worker too, after provisioning (set before start()).
+  void set_plan_changes(PlanChanges* changes) { plan_changes_ = changes; }
 
  private:
   void run();
@@ -61,6 +64,7 @@ class AddonService : public api::AddonControl {
   std::vector<std::unique_ptr<AddonProvider>> providers_;
   std::vector<api::AddonServiceInfo> services_;
   AddonServiceSettings settings_;
+  PlanChanges* plan_changes_ = nullptr;
   std::map<std::string, std::chrono::steady_clock::time_point> first_attempt_;  // by add-on id
   std::mutex mutex_;
   std::condition_variable wake_;

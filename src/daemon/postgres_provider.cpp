@@ -30,9 +30,15 @@ Result<pg::DatabaseLocation> database_location(const store::Addon& addon) {
   if (!addon.resource_json) {
     return make_error(ErrorCode::kNotFound, addon.name + " has no database yet.");
   }
-  const json j = json::parse(*addon.resource_json, nullptr, /*allow_exceptions=*/false);
+  auto l = database_location(*addon.resource_json);
+  if (!l) return make_error(ErrorCode::kInternal, "The record of " + addon.name + " is damaged.");
+  return l;
+}
+
+Result<pg::DatabaseLocation> database_location(const std::string& resource_json) {
+  const json j = json::parse(resource_json, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || !j.contains("instance") || !j.contains("port")) {
-    return make_error(ErrorCode::kInternal, "The record of " + addon.name + " is damaged.");
+    return make_error(ErrorCode::kInternal, "A database record is damaged.");
   }
   pg::DatabaseLocation l;
   l.instance = j.value("instance", "");
@@ -51,6 +57,7 @@ PostgresProvider::PostgresProvider(std::unique_ptr<pg::Engine> engine)
   info_.name_prefix = "postgresql";
   info_.first_attachment = "DATABASE";
   info_.attachment_prefix = "HEROKU_POSTGRESQL";
+  info_.plan_changes = true;
   for (const auto& plan : pg::all_plans()) info_.plans.push_back(plan_info(plan));
 }
 
@@ -159,6 +166,56 @@ Status PostgresProvider::reset(const store::Addon& addon,
   auto l = database_location(addon);
   if (!l) return l.error();
   return engine_->reset(*l, extensions);
+}
+
+Result<ProvisionedResource> PostgresProvider::provision_target(const store::PlanChange& change) {
+  auto plan = pg::find_plan(change.to_plan);
+  if (!plan) return plan.error();
+  auto location = engine_->provision(change.resource_key, *plan);
+  if (!location) return location.error();
+  return ProvisionedResource{to_json(*location), location->url()};
+}
+
+Status PostgresProvider::fence_source(const store::PlanChange& change, bool fenced) {
+  auto source = database_location(change.source_json);
+  if (!source) return source.error();
+  return engine_->set_logins(*source, !fenced);
+}
+
+Status PostgresProvider::copy_to_target(const store::PlanChange& change) {
+  auto source = database_location(change.source_json);
+  if (!source) return source.error();
+  if (!change.target_json) return make_error(ErrorCode::kInternal, "no new database recorded");
+  auto target = database_location(*change.target_json);
+  if (!target) return target.error();
+  return engine_->copy_and_verify(*source, *target);
+}
+
+Status PostgresProvider::release_target(const store::PlanChange& change) {
+  if (change.target_json) {
+    auto target = database_location(*change.target_json);
+    if (!target) return target.error();
+    return engine_->deprovision(*target);
+  }
+  auto plan = pg::find_plan(change.to_plan);
+  if (!plan) return {};
+  if (plan->tier == pg::Tier::kDedicated) {
+    // Only its directory may exist (a failed initdb): the instance is named by the key.
+    return engine_->deprovision(
+        pg::DatabaseLocation{change.resource_key, "localhost", 0, "", "", ""});
+  }
+  // Idempotent by key: finds whatever part of the role and database exists.
+  auto found = engine_->provision(change.resource_key, *plan);
+  if (!found) return found.error();
+  return engine_->deprovision(*found);
+}
+
+Status PostgresProvider::release_source(const store::PlanChange& change) {
+  auto source = database_location(change.source_json);
+  if (!source) return source.error();
+  spdlog::info("add-on {}: the rollback window is over; dropping its old database",
+               change.addon_name);
+  return engine_->deprovision(*source);
 }
 
 }  // namespace slipway::daemon

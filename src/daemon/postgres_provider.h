@@ -8,10 +8,11 @@
 #include "addons/postgres/engine.h"
 #include "api/postgres_control.h"
 #include "daemon/addon_provider.h"
+#include "daemon/plan_change.h"
 
 namespace slipway::daemon {
 
-class PostgresProvider : public AddonProvider, public api::PostgresControl {
+class PostgresProvider : public AddonProvider, public api::PostgresControl, public PlanMover {
  public:
   explicit PostgresProvider(std::unique_ptr<addons::postgres::Engine> engine);
 
@@ -30,6 +31,14 @@ class PostgresProvider : public AddonProvider, public api::PostgresControl {
   Result<api::PostgresInfo> info(const store::Addon& addon) override;
   Status reset(const store::Addon& addon, const std::vector<std::string>& extensions) override;
 
+  // PlanMover (plan_change.h): a new database under the change's key; the old one fenced by
+  // revoking its role's logins; pg_dump | pg_restore, then row counts and sequences compared.
+  Result<ProvisionedResource> provision_target(const store::PlanChange& change) override;
+  Status fence_source(const store::PlanChange& change, bool fenced) override;
+  Status copy_to_target(const store::PlanChange& change) override;
+  Status release_target(const store::PlanChange& change) override;
+  Status release_source(const store::PlanChange& change) override;
+
   addons::postgres::Engine& engine() { return *engine_; }
 
  private:
@@ -39,5 +48,7 @@ class PostgresProvider : public AddonProvider, public api::PostgresControl {
 
 // The location recorded for an add-on (its resource_json), or an error when it has none.
 Result<addons::postgres::DatabaseLocation> database_location(const store::Addon& addon);
+// The same from a recorded resource_json.
+Result<addons::postgres::DatabaseLocation> database_location(const std::string& resource_json);
 
 }  // namespace slipway::daemon

@@ -208,7 +208,11 @@ int run_server(const ServerOptions& options) {
   PostgresProvider& postgres = *postgres_provider;
   std::vector<std::unique_ptr<AddonProvider>> providers;
   providers.push_back(std::move(postgres_provider));
+  // Before the worker that uses it, so that it outlives that worker.
+  PlanChanges plan_changes(**store, releases, runtime_sync, PlanChangeSettings{});
+  plan_changes.add_mover(std::string(addons::postgres::kServiceName), postgres);
   AddonService addons(**store, releases, std::move(providers), AddonServiceSettings{});
+  addons.set_plan_changes(&plan_changes);
   addons.start();
 
   api::ApiService api_service(**store, blobs, runtime_sync, builds, releases, addons, postgres,

@@ -171,6 +171,31 @@ CREATE TABLE addon_attachments (
 );
 CREATE UNIQUE INDEX addon_attachments_name ON addon_attachments(app_id, name, COALESCE(namespace, ''));
 )sql"},
+      {6, R"sql(
+-- Add-on plan changes (heroku addons:upgrade), one row per change, kept as history. The
+-- worker resumes or rolls back whatever is not 'done' or 'failed' after a restart.
+-- source_json/target_json are provider records (they hold credentials: never returned).
+CREATE TABLE addon_plan_changes (
+  id TEXT PRIMARY KEY,
+  addon_id TEXT NOT NULL,
+  service TEXT NOT NULL,
+  from_plan TEXT NOT NULL,
+  to_plan TEXT NOT NULL,
+  resource_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  source_json TEXT NOT NULL,
+  target_json TEXT,
+  target_url TEXT,
+  maintenance_before INTEGER NOT NULL DEFAULT 0,
+  message TEXT,
+  keep_source_until TEXT,
+  cleaned INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX addon_plan_changes_by_state ON addon_plan_changes(state, cleaned);
+)sql"},
   };
   return kMigrations;
 }

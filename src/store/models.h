@@ -199,6 +199,32 @@ struct AddonChange {
   std::vector<Release> releases;
 };
 
+// A change of an add-on's plan (`heroku addons:upgrade`), carried out by the add-on worker:
+// pending (the new resource being made) → cutover (the app in maintenance, the data copied) →
+// switched (the add-on and its config vars point at the new resource) → done; or failed, with
+// the add-on left as it was. The old resource is kept until keep_source_until.
+struct PlanChange {
+  std::string id;
+  std::string addon_id;
+  std::string addon_name;
+  std::string app_id;  // the add-on's billing app: its maintenance covers the cut-over
+  std::string service;
+  std::string from_plan;
+  std::string to_plan;
+  std::string resource_key;  // the provider's key for the new resource (never the add-on id)
+  std::string state;
+  std::string source_json;  // the resource it moves from
+  std::optional<std::string> target_json;
+  std::optional<std::string> target_url;
+  bool maintenance_before = false;  // the app's own setting, restored after the cut-over
+  std::optional<std::string> message;
+  std::optional<std::string> keep_source_until;  // ISO 8601; then the old resource is released
+  bool source_released = false;
+  std::string created_by;
+  std::string created_at;
+  std::string updated_at;
+};
+
 struct ConfigChangeOutcome {
   ConfigVars config;
   Release release;

@@ -140,6 +140,33 @@ class Store {
   Status forget_addon(const std::string& addon_id);
   Result<Addon> rename_addon(const std::string& addon_id, const std::string& new_name);
 
+  // --- add-on plan changes (plan_changes.cpp)
+  // Records a change of a provisioned add-on to `to_plan` ('pending'); the add-on keeps its plan
+  // until switch_plan_change. kInvalidParams when it is not provisioned, is already on that
+  // plan, or a change is under way. Older changes' kept resources become due for release.
+  Result<PlanChange> begin_plan_change(const Account& user, const std::string& addon_id,
+                                       const std::string& to_plan, const std::string& resource_key);
+  // Changes in 'pending', 'cutover' or 'switched', oldest first.
+  Result<std::vector<PlanChange>> plan_changes_in_progress();
+  Result<PlanChange> record_plan_change_target(const std::string& change_id,
+                                               const std::string& target_json,
+                                               const std::string& target_url);
+  // 'cutover': the app's maintenance setting is saved and maintenance turned on, atomically.
+  Result<PlanChange> enter_cutover(const std::string& change_id);
+  // 'switched': the add-on takes the new plan and resource, and every attachment's config var
+  // the new URL, in releases; the old resource is kept until `keep_source_until`.
+  Result<AddonChange> switch_plan_change(const std::string& change_id,
+                                         const std::string& keep_source_until);
+  // 'done': the app's maintenance setting is restored.
+  Status finish_plan_change(const std::string& change_id);
+  // 'failed' with `message` (also the add-on's provision_message); the app's maintenance
+  // setting is restored if the cut-over had begun.
+  Status fail_plan_change(const std::string& change_id, const std::string& message);
+  // Changes whose old resource (done) is due for release at `now`, and failed ones (whose new
+  // resource, whatever part of it was made, is to be released).
+  Result<std::vector<PlanChange>> plan_changes_to_clean(const std::string& now);
+  Status mark_plan_change_cleaned(const std::string& change_id);
+
   // --- formation (formation.cpp)
   Result<std::vector<FormationEntry>> formation(const std::string& app_id);
   // Applies all updates or none. Quantities are clamped at 0 from below; kInvalidParams above

@@ -6,6 +6,7 @@
 
 #include <system_error>
 
+#include "addons/postgres/move.h"
 #include "addons/postgres/names.h"
 #include "common/fs.h"
 
@@ -259,6 +260,26 @@ Result<std::string> Engine::admin_url(const DatabaseLocation& location) {
   auto admin = admin_params(location, false);
   if (!admin) return admin.error();
   return with_db(*admin, location.database).url();
+}
+
+Status Engine::set_logins(const DatabaseLocation& location, bool allowed) {
+  auto admin = admin_params(location, true);
+  if (!admin) return admin.error();
+  return postgres::set_logins(*admin, location.user, allowed);
+}
+
+Status Engine::copy_and_verify(const DatabaseLocation& from, const DatabaseLocation& to) {
+  auto source = admin_params(from, true);
+  if (!source) return source.error();
+  auto target = admin_params(to, true);
+  if (!target) return target.error();
+  const ConnectParams source_db = with_db(*source, from.database);
+  const ConnectParams target_db = with_db(*target, to.database);
+  if (auto s = copy_database(options_.bin_dir, root() / "moves", source_db, target_db, to.user);
+      !s) {
+    return s;
+  }
+  return verify_copy(source_db, target_db);
 }
 
 Status Engine::supervise() {

@@ -84,6 +84,13 @@ class Engine {
   // own backups and copies. A secret: never log it.
   Result<std::string> admin_url(const DatabaseLocation& location);
 
+  // Plan changes (see move.h). Stops or restores the logins of the location's role (stopping
+  // also ends its sessions), so the source of a copy takes no more writes.
+  Status set_logins(const DatabaseLocation& location, bool allowed);
+  // Copies `from` into the empty database at `to` (objects owned by to's role), then checks
+  // every table's row count and every sequence on both sides.
+  Status copy_and_verify(const DatabaseLocation& from, const DatabaseLocation& to);
+
   // The supervision tick (every few seconds): restarts each server this engine started or
   // adopted that stopped answering. Returns the first failure; the next tick tries again.
   Status supervise();

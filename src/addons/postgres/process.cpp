@@ -51,7 +51,9 @@ struct ExecImage {
   std::vector<std::string> env_storage{"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
   std::vector<char*> argv;
   std::vector<char*> envp;
-  explicit ExecImage(const std::vector<std::string>& args) {
+  explicit ExecImage(const std::vector<std::string>& args,
+                     const std::vector<std::string>& extra_env = {}) {
+    env_storage.insert(env_storage.end(), extra_env.begin(), extra_env.end());
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     for (auto& e : env_storage) envp.push_back(e.data());
@@ -132,7 +134,13 @@ Status hand_to(const fs::path& path, const std::optional<RunAs>& runner) {
 
 Result<std::string> run_program(const std::vector<std::string>& argv, const fs::path& cwd,
                                 const std::optional<RunAs>& runner) {
-  ExecImage image(argv);
+  return run_program(argv, cwd, runner, {});
+}
+
+Result<std::string> run_program(const std::vector<std::string>& argv, const fs::path& cwd,
+                                const std::optional<RunAs>& runner,
+                                const std::vector<std::string>& env) {
+  ExecImage image(argv, env);
   const std::string dir = cwd.string();
   int out[2];
   int status_pipe[2];

@@ -31,6 +31,12 @@ Status hand_to(const std::filesystem::path& path, const std::optional<RunAs>& ru
 Result<std::string> run_program(const std::vector<std::string>& argv,
                                 const std::filesystem::path& cwd,
                                 const std::optional<RunAs>& runner);
+// The same with `env` ("KEY=value") added to the minimal environment: how secrets such as
+// PGPASSWORD reach a program without appearing in its argv.
+Result<std::string> run_program(const std::vector<std::string>& argv,
+                                const std::filesystem::path& cwd,
+                                const std::optional<RunAs>& runner,
+                                const std::vector<std::string>& env);
 
 // Starts argv[0] detached: its own session, double-forked (init reaps it, so no zombie here and
 // it outlives this process), stdin /dev/null, stdout/stderr appended to `log`, no descriptor of

@@ -1,0 +1,224 @@
+"""Postgres plan changes and promotions with the real heroku CLI, real PostgreSQL and the Django
+sample app (deployed with git push, migrated by its release phase): `addons:upgrade` from the
+shared tier to a dedicated instance while writes keep arriving through the router, back down
+again, a failed upgrade that leaves everything as it was, and `pg:promote` back and forth."""
+import http.client
+import json
+import re
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from harness import HerokuCli
+from runtime_helpers import wait_dynos_up, wait_for
+from test_addons import config, create_db, psql
+from test_deploy import checkout, git
+
+FAST = {"SLIPWAY_STOP_GRACE": "3", "SLIPWAY_BOOT_TIMEOUT": "30"}
+
+
+@pytest.fixture
+def platform(own_server, tmp_path):
+    server = own_server(env=FAST).start()
+    return server, HerokuCli(server, tmp_path / "home")
+
+
+def routed(server, app, method, path, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", server.router_port, timeout=20)
+    headers = {"Host": f"{app}.localhost:{server.router_port}"}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, data
+
+
+def which_db(server, app):
+    try:
+        status, body = routed(server, app, "GET", "/db/")
+    except OSError:
+        return None
+    return json.loads(body) if status == 200 else None
+
+
+def deploy_with_database(server, cli, tmp_path, app):
+    src = checkout(cli, tmp_path, "django-app")
+    cli.ok("apps:create", app, cwd=src)
+    name = create_db(cli, app)
+    push = git(cli, src, "push", "heroku", "main")
+    assert "Running release command" in push.stderr
+    wait_dynos_up(server, app, ["web.1"], timeout=90)
+    wait_for(lambda: which_db(server, app), timeout=60, what="django serving /db/")
+    return name
+
+
+class WriteLoad(threading.Thread):
+    """POSTs numbered writes through the router; records which were acknowledged (2xx) and the
+    longest stretch with no acknowledged write."""
+
+    def __init__(self, server, app):
+        super().__init__(daemon=True)
+        self.server, self.app = server, app
+        self.acked, self.failed = [], 0
+        self.longest_gap = 0.0
+        self.stop_event = threading.Event()
+
+    def run(self):
+        n, last_ok = 0, time.time()
+        while not self.stop_event.is_set():
+            n += 1
+            try:
+                status, _ = routed(self.server, self.app, "POST", "/writes/",
+                                   urllib.parse.urlencode({"n": n}))
+            except OSError:
+                status = 0
+            now = time.time()
+            if 200 <= status < 300:
+                self.acked.append(n)
+                self.longest_gap = max(self.longest_gap, now - last_ok)
+                last_ok = now
+            else:
+                self.failed += 1
+                time.sleep(0.05)
+
+    def stop(self):
+        self.stop_event.set()
+        self.join(timeout=60)
+
+
+def addon_json(server, app, name):
+    return server.request("GET", f"/apps/{app}/addons/{name}").json
+
+
+def cutover_ms(server):
+    logs = Path(server.stdout_path).read_text() + Path(server.stderr_path).read_text()
+    return [int(ms) for ms in re.findall(r"the cut-over \(maintenance on to off\) took (\d+) ms",
+                                         logs)]
+
+
+def change_plan(server, cli, app, name, plan, old_url):
+    proc = cli.ok("addons:upgrade", "DATABASE", f"heroku-postgresql:{plan}", "-a", app)
+    assert plan in proc.stdout + proc.stderr
+    wait_for(lambda: addon_json(server, app, name)["plan"]["name"] == f"heroku-postgresql:{plan}",
+             timeout=240, interval=0.5, what=f"{name} on {plan}")
+    new_url = config(cli, app)["DATABASE_URL"]
+    assert new_url != old_url
+    new_port = str(urllib.parse.urlsplit(new_url).port)
+    wait_for(lambda: (which_db(server, app) or {}).get("port") == new_port, timeout=60,
+             what="the app on the new database")
+    return new_url
+
+
+def test_upgrade_under_load_keeps_every_acknowledged_write_then_downgrade(platform, tmp_path):
+    server, cli = platform
+    app = "pgmove"
+    name = deploy_with_database(server, cli, tmp_path, app)
+    before = addon_json(server, app, name)
+    old_url = config(cli, app)["DATABASE_URL"]
+
+    load = WriteLoad(server, app)
+    load.start()
+    wait_for(lambda: len(load.acked) >= 20, timeout=30, what="writes flowing")
+    new_url = change_plan(server, cli, app, name, "standard-0", old_url)
+    wait_for(lambda: len(load.acked) >= 20 + 20, timeout=30, what="writes flowing again")
+    load.stop()
+
+    after = addon_json(server, app, name)
+    assert (after["id"], after["name"]) == (before["id"], before["name"])
+    assert urllib.parse.urlsplit(new_url).port != urllib.parse.urlsplit(old_url).port
+    stored = psql(new_url, "select number from greetings_write")
+    assert stored.returncode == 0, stored.stderr
+    numbers = {int(x) for x in stored.stdout.split()}
+    missing = set(load.acked) - numbers
+    assert not missing, f"acknowledged writes lost: {sorted(missing)[:20]}"
+    assert "Standard 0" in cli.ok("pg:info", "-a", app).stdout
+    assert "standard-0" in cli.ok("addons:info", name, "-a", app).stdout
+    assert server.request("GET", f"/apps/{app}").json["maintenance"] is False
+    # The old database is kept, but the app's role can no longer reach it.
+    assert psql(old_url, "select 1").returncode != 0
+    print(f"\nplan change under load: cut-over {cutover_ms(server)} ms (maintenance on to off),"
+          f" longest stretch without an acknowledged write {load.longest_gap:.2f} s,"
+          f" {len(load.acked)} writes acknowledged, {load.failed} refused")
+
+    down_url = change_plan(server, cli, app, name, "essential-0", new_url)
+    count = psql(down_url, "select count(*) from greetings_write").stdout.strip()
+    assert int(count) >= len(load.acked)
+    assert addon_json(server, app, name)["id"] == before["id"]
+
+
+def test_failed_upgrade_leaves_the_app_on_its_old_database(platform, tmp_path):
+    server, cli = platform
+    app = "pgstay"
+    name = deploy_with_database(server, cli, tmp_path, app)
+    old_url = config(cli, app)["DATABASE_URL"]
+    status, _ = routed(server, app, "POST", "/writes/", "n=7")
+    assert status == 201
+    # A disk fault: no dedicated instance can be created.
+    dedicated = Path(server.data_dir) / "postgres" / "dedicated"
+    dedicated.rename(dedicated.with_name("dedicated.away"))
+    dedicated.write_text("not a directory\n")
+    try:
+        cli.ok("addons:upgrade", "DATABASE", "heroku-postgresql:standard-0", "-a", app)
+        wait_for(lambda: "failed" in (addon_json(server, app, name).get("provision_message")
+                                      or ""), timeout=120, interval=0.5, what="the failure shown")
+    finally:
+        dedicated.unlink()
+        dedicated.with_name("dedicated.away").rename(dedicated)
+    addon = addon_json(server, app, name)
+    assert addon["plan"]["name"] == "heroku-postgresql:essential-0"
+    assert addon["state"] == "provisioned"
+    assert config(cli, app)["DATABASE_URL"] == old_url
+    assert server.request("GET", f"/apps/{app}").json["maintenance"] is False
+    assert (which_db(server, app) or {}).get("writes") == 1
+    status, _ = routed(server, app, "POST", "/writes/", "n=8")
+    assert status == 201
+    # And the next attempt works.
+    change_plan(server, cli, app, name, "standard-0", old_url)
+    assert (which_db(server, app) or {}).get("writes") == 2
+
+
+def test_unknown_plan_is_refused_with_the_plan_list(platform, tmp_path):
+    server, cli = platform
+    app = "pgbad"
+    cli.ok("apps:create", app)
+    name = create_db(cli, app)
+    proc = cli.fails("addons:upgrade", "DATABASE", "heroku-postgresql:gigantic-9", "-a", app)
+    assert "gigantic-9" in proc.stderr and "standard-0" in proc.stderr
+    proc = cli.fails("addons:upgrade", "DATABASE", "heroku-postgresql:essential-0", "-a", app)
+    assert "already on essential-0" in proc.stderr
+    assert addon_json(server, app, name)["plan"]["name"] == "heroku-postgresql:essential-0"
+
+
+def test_attach_as_and_promote_switch_the_app_between_databases_and_back(platform, tmp_path):
+    server, cli = platform
+    app = "pgpromote"
+    first = deploy_with_database(server, cli, tmp_path, app)
+    first_db = which_db(server, app)["database"]
+    routed(server, app, "POST", "/writes/", "n=1")
+    proc = cli.ok("addons:create", "heroku-postgresql:essential-0", "--wait", "-a", app,
+                  timeout=180)
+    second_attachment = re.search(r"as (HEROKU_POSTGRESQL_[A-Z]+)_URL",
+                                  proc.stdout + proc.stderr).group(1)
+
+    cli.ok("pg:promote", second_attachment, "-a", app, timeout=300)
+    wait_for(lambda: (which_db(server, app) or {}).get("database") not in (None, first_db),
+             timeout=90, what="the app on the promoted database")
+    assert which_db(server, app)["writes"] == 0  # a fresh database, migrated by the release phase
+    attachments = server.request("GET", f"/apps/{app}/addon-attachments").json
+    old = [t["name"] for t in attachments
+           if t["addon"]["name"] == first and t["name"] != "DATABASE"]
+    assert old and old[0].startswith("HEROKU_POSTGRESQL_"), attachments
+
+    cli.ok("pg:promote", old[0], "-a", app, timeout=300)
+    wait_for(lambda: (which_db(server, app) or {}).get("database") == first_db, timeout=90,
+             what="the app back on its first database")
+    assert which_db(server, app)["writes"] == 1
+
+    cli.ok("addons:attach", first, "--as", "REPORTING", "-a", app)
+    urls = config(cli, app)
+    assert urls["REPORTING_URL"] == urls["DATABASE_URL"]
