@@ -58,6 +58,17 @@ Result<Reply> capture(const ApiDeps& deps, RequestContext& ctx) {
 // A backup_url naming one of this server's backups (a backup's to_url), if it is one.
 Result<std::optional<store::Transfer>> own_backup(const ApiDeps& deps, const RequestContext& ctx,
                                                   const std::string& url) {
+  // A download URL (pg:backups:url) of this server: its secret is the capability.
+  const std::string download_prefix = deps.settings.api_url + std::string(kDownloadPath);
+  if (url.starts_with(download_prefix)) {
+    const std::string rest = url.substr(download_prefix.size());
+    const auto slash = rest.find('/');
+    auto t = deps.store.find_transfer_for_download(
+        rest.substr(0, slash),
+        sha256_hex(slash == std::string::npos ? "" : rest.substr(slash + 1)));
+    if (!t) return t.error();
+    return std::optional<store::Transfer>(*t);
+  }
   const std::string prefix = deps.settings.api_url + std::string(kBackupPath);
   if (!url.starts_with(prefix)) return std::optional<store::Transfer>();
   std::string id = url.substr(prefix.size());

@@ -203,10 +203,13 @@ CREATE TABLE transfers (
   warnings INTEGER NOT NULL DEFAULT 0,
   verification TEXT,
   blob_sha256 TEXT,
-  -- pg:backups:url: the SHA-256 of the current download capability's secret, and its expiry.
-  public_secret_sha256 TEXT,
-  public_expires_at TEXT,
   UNIQUE (app_id, num)
+);
+-- pg:backups:url: each download capability's secret, kept only as a SHA-256, until it expires.
+CREATE TABLE transfer_downloads (
+  secret_sha256 TEXT PRIMARY KEY,
+  transfer_id TEXT NOT NULL REFERENCES transfers(id) ON DELETE CASCADE,
+  expires_at TEXT NOT NULL
 );
 CREATE INDEX transfers_by_addon ON transfers(addon_id);
 CREATE TABLE transfer_logs (

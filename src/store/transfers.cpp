@@ -1,6 +1,5 @@
 // PGBackups transfers and their logs. Numbers are per app and never reused, deleted transfers
 // included, so "b003" always means one backup.
-#include "common/crypto.h"
 #include "common/ids.h"
 #include "common/time.h"
 #include "store/store.h"
@@ -283,12 +282,15 @@ Result<std::vector<std::string>> Store::prune_backups(const std::string& addon_i
 Status Store::set_transfer_public_secret(const std::string& id, const std::string& secret_sha256,
                                          const std::string& expires_at) {
   return guarded<void>([&](Database& db) -> Status {
+    Transaction tx(db);
+    db.prepare("DELETE FROM transfer_downloads WHERE expires_at <= ?").bind(1, now_iso8601()).run();
     db.prepare(
-          "UPDATE transfers SET public_secret_sha256 = ?2, public_expires_at = ?3 WHERE id = ?1")
-        .bind(1, id)
-        .bind(2, secret_sha256)
+          "INSERT INTO transfer_downloads(secret_sha256, transfer_id, expires_at) VALUES (?, ?, ?)")
+        .bind(1, secret_sha256)
+        .bind(2, id)
         .bind(3, expires_at)
         .run();
+    tx.commit();
     return {};
   });
 }
@@ -296,21 +298,17 @@ Status Store::set_transfer_public_secret(const std::string& id, const std::strin
 Result<Transfer> Store::find_transfer_for_download(const std::string& id,
                                                    const std::string& secret_sha256) {
   return guarded<Transfer>([&](Database& db) -> Result<Transfer> {
+    // Looked up by the secret's hash: nothing to compare in variable time.
     auto q = db.prepare(
-        "SELECT public_secret_sha256, public_expires_at FROM transfers WHERE id = ? AND"
-        " deleted_at IS NULL AND succeeded = 1 AND blob_sha256 IS NOT NULL");
-    q.bind(1, id);
+        "SELECT expires_at FROM transfer_downloads d JOIN transfers t ON t.id = d.transfer_id"
+        " WHERE d.secret_sha256 = ? AND d.transfer_id = ? AND t.deleted_at IS NULL AND"
+        " t.succeeded = 1 AND t.blob_sha256 IS NOT NULL");
+    q.bind(1, secret_sha256).bind(2, id);
     const auto gone = [] {
       return make_error(ErrorCode::kNotFound, "This backup URL is unknown or has expired.");
     };
-    if (!q.step()) return gone();
-    const auto stored = q.optional_text(0);
-    const auto expires = q.optional_text(1);
     // ISO 8601 UTC strings of one format compare as times.
-    if (!stored || !expires || *expires <= now_iso8601() ||
-        !constant_time_equal(*stored, secret_sha256)) {
-      return gone();
-    }
+    if (!q.step() || q.text(0) <= now_iso8601()) return gone();
     auto t = select_one(db, "WHERE t.id = ?", id);
     if (!t) return gone();
     return *t;

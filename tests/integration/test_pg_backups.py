@@ -126,7 +126,8 @@ def test_pg_copy_between_databases_and_from_external_url(cli, server):
     second = re.search(r"(HEROKU_POSTGRESQL_[A-Z]+)_URL", proc.stdout + proc.stderr).group(1)
     target = config(cli, app)[second + "_URL"]
     assert psql(target, "create table old (x int)").returncode == 0
-    cli.ok("pg:copy", "DATABASE", second, "--confirm", app, "-a", app, timeout=180)
+    confirm = second.replace("HEROKU_POSTGRESQL_", "")
+    cli.ok("pg:copy", "DATABASE", second, "--confirm", confirm, "-a", app, timeout=180)
     assert count(target) == 6
     assert psql(target, "select 1 from old").returncode != 0  # the target was emptied first
     assert any(t["from_type"] == "pg_dump" and t["to_type"] == "pg_restore"
@@ -134,7 +135,7 @@ def test_pg_copy_between_databases_and_from_external_url(cli, server):
 
     # From an external postgres:// URL (here: another app's database, by its URL).
     other, other_url = app_with_db(cli, rows=9)
-    cli.ok("pg:copy", other_url, second, "--confirm", app, "-a", app, timeout=180)
+    cli.ok("pg:copy", other_url, second, "--confirm", confirm, "-a", app, timeout=180)
     assert count(target) == 9
     assert re.search(r"c00\d.*Completed", cli.ok("pg:backups", "-a", app).stdout)
 
