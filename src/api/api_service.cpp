@@ -34,7 +34,7 @@ bool is_id_char(char c) {
 
 // Capability URLs carry their secret in the path: log only which kind of URL it was.
 std::string loggable_target(std::string_view target) {
-  for (const std::string_view prefix : {"/log-streams/", "/slug-uploads/"}) {
+  for (const std::string_view prefix : {"/log-streams/", "/slug-uploads/", "/backup-downloads/"}) {
     if (target.starts_with(prefix)) return std::string(prefix) + "[capability]";
   }
   return std::string(target.substr(0, 200));
@@ -53,11 +53,12 @@ std::string choose_request_id(std::string_view header) {
 
 ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
                        BuildControl& builds, ReleaseControl& releases, AddonControl& addons,
-                       PostgresControl& postgres, GitBackend& git, ApiSettings settings)
+                       PostgresControl& postgres, TransferControl& transfers, GitBackend& git,
+                       ApiSettings settings)
     : store_(store),
       blobs_(blobs),
       settings_(std::move(settings)),
-      deps_{store_, blobs_, runtime, builds, releases, addons, postgres, git, settings_},
+      deps_{store_, blobs_, runtime, builds, releases, addons, postgres, transfers, git, settings_},
       git_http_(store_, blobs_, git, settings_) {
   register_account_routes(routes_, deps_);
   register_app_routes(routes_, deps_);
@@ -68,6 +69,7 @@ ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeCont
   register_addon_routes(routes_, deps_);
   register_addon_attachment_routes(routes_, deps_);
   register_pg_database_routes(routes_, deps_);
+  register_pg_transfer_routes(routes_, deps_);
   register_dyno_routes(routes_, deps_);
   register_slug_routes(routes_, deps_);
   register_formation_routes(routes_, deps_);

@@ -18,7 +18,8 @@ class ApiService {
  public:
   ApiService(store::Store& store, store::BlobStore& blobs, RuntimeControl& runtime,
              BuildControl& builds, ReleaseControl& releases, AddonControl& addons,
-             PostgresControl& postgres, GitBackend& git, ApiSettings settings);
+             PostgresControl& postgres, TransferControl& transfers, GitBackend& git,
+             ApiSettings settings);
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 

@@ -4,11 +4,12 @@
 #include "api/addon_control.h"
 #include "api/build_control.h"
 #include "api/git_backend.h"
-#include "api/release_control.h"
 #include "api/postgres_control.h"
+#include "api/release_control.h"
 #include "api/routing.h"
 #include "api/runtime_control.h"
 #include "api/settings.h"
+#include "api/transfer_control.h"
 #include "store/blob_store.h"
 #include "store/store.h"
 
@@ -22,6 +23,7 @@ struct ApiDeps {
   ReleaseControl& releases;
   AddonControl& addons;
   PostgresControl& postgres;
+  TransferControl& transfers;
   GitBackend& git;
   const ApiSettings& settings;
 };
@@ -35,6 +37,7 @@ void register_pipeline_coupling_routes(Routes& routes, const ApiDeps& deps);
 void register_addon_routes(Routes& routes, const ApiDeps& deps);
 void register_addon_attachment_routes(Routes& routes, const ApiDeps& deps);
 void register_pg_database_routes(Routes& routes, const ApiDeps& deps);
+void register_pg_transfer_routes(Routes& routes, const ApiDeps& deps);
 void register_dyno_routes(Routes& routes, const ApiDeps& deps);
 void register_slug_routes(Routes& routes, const ApiDeps& deps);
 void register_formation_routes(Routes& routes, const ApiDeps& deps);

@@ -25,6 +25,7 @@
 #include "daemon/release_service.h"
 #include "daemon/runtime_sync.h"
 #include "daemon/tls_material.h"
+#include "daemon/transfer_service.h"
 #include "router/router_main.h"
 #include "runtime/agent.h"
 #include "runtime/isolation.h"
@@ -214,9 +215,16 @@ int run_server(const ServerOptions& options) {
   AddonService addons(**store, releases, std::move(providers), AddonServiceSettings{});
   addons.set_plan_changes(&plan_changes);
   addons.start();
+  // PGBackups: backups, restores and copies run on their own workers.
+  TransferSettings transfer_settings;
+  transfer_settings.data_dir = data_dir;
+  transfer_settings.bin_dir = options.postgres_bin_dir;
+  transfer_settings.api_url = api_url_holder;
+  TransferService transfers(**store, blobs, postgres, transfer_settings);
+  transfers.start();
 
   api::ApiService api_service(**store, blobs, runtime_sync, builds, releases, addons, postgres,
-                              git_service, settings);
+                              transfers, git_service, settings);
   api::HttpsServer server(
       [&api_service](const api::Request& r, const std::optional<fs::path>& body_file) {
         return api_service.handle(r, body_file);
@@ -256,6 +264,7 @@ int run_server(const ServerOptions& options) {
   server.stop();
   releases.stop();  // release phases fail now rather than hold up the stop (pushes wait for them)
   pushes.stop();
+  transfers.stop();
   addons.stop();
   // Stopping on purpose stops the data plane too; the agent gives dynos their grace period.
   stop_process(router->first, std::chrono::seconds(5));

@@ -31,6 +31,12 @@ bool BlobStore::contains(const std::string& sha256) const {
   return sha256.size() == 64 && fs::exists(path_of(sha256), ec);
 }
 
+void BlobStore::remove(const std::string& sha256) const {
+  if (sha256.size() != 64) return;
+  std::error_code ec;
+  fs::remove(path_of(sha256), ec);
+}
+
 Result<std::string> BlobStore::adopt(const fs::path& file) const {
   auto sha = sha256_file(file);
   if (!sha) return sha.error();

@@ -21,6 +21,8 @@ class BlobStore {
   Result<std::string> adopt(const std::filesystem::path& file) const;
   std::filesystem::path path_of(const std::string& sha256) const;
   bool contains(const std::string& sha256) const;
+  // Removes a blob nothing refers to any more (the caller knows: e.g. a deleted backup's).
+  void remove(const std::string& sha256) const;
 
  private:
   std::filesystem::path root_;

@@ -196,6 +196,56 @@ CREATE TABLE addon_plan_changes (
 );
 CREATE INDEX addon_plan_changes_by_state ON addon_plan_changes(state, cleaned);
 )sql"},
+      {7, R"sql(
+-- Heroku PGBackups' transfers: backups (pg_dump -> gof3r), restores (gof3r -> pg_restore) and
+-- copies (pg_dump -> pg_restore), numbered per app. They go with their app; add_on_id is not a
+-- foreign key, so a backup outlives its database as on Heroku. from_url/to_url are what
+-- clients see (never a password); job_json is the worker's private record of the real source
+-- or target (it may hold credentials: never returned by the API).
+CREATE TABLE transfers (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  num INTEGER NOT NULL,
+  addon_id TEXT NOT NULL,
+  from_type TEXT NOT NULL,
+  from_name TEXT NOT NULL,
+  from_url TEXT NOT NULL,
+  to_type TEXT NOT NULL,
+  to_name TEXT NOT NULL,
+  to_url TEXT NOT NULL,
+  options_json TEXT NOT NULL DEFAULT '{}',
+  job_json TEXT NOT NULL DEFAULT '{}',
+  schedule TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  canceled_at TEXT,
+  deleted_at TEXT,
+  succeeded INTEGER,
+  processed_bytes INTEGER NOT NULL DEFAULT 0,
+  source_bytes INTEGER NOT NULL DEFAULT 0,
+  warnings INTEGER NOT NULL DEFAULT 0,
+  verification TEXT,
+  blob_sha256 TEXT,
+  UNIQUE (app_id, num)
+);
+-- pg:backups:url: each download capability's secret, kept only as a SHA-256, until it expires.
+CREATE TABLE transfer_downloads (
+  secret_sha256 TEXT PRIMARY KEY,
+  transfer_id TEXT NOT NULL REFERENCES transfers(id) ON DELETE CASCADE,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX transfers_by_addon ON transfers(addon_id);
+CREATE TABLE transfer_logs (
+  transfer_id TEXT NOT NULL REFERENCES transfers(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (transfer_id, seq)
+);
+)sql"},
   };
   return kMigrations;
 }

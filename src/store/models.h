@@ -230,4 +230,56 @@ struct ConfigChangeOutcome {
   Release release;
 };
 
+// A PGBackups transfer: a backup (from_type pg_dump, to_type gof3r), a restore (gof3r →
+// pg_restore) or a copy (pg_dump → pg_restore), numbered per app.
+struct TransferLog {
+  std::string created_at;
+  std::string level;  // info, warning, error
+  std::string message;
+};
+
+struct Transfer {
+  std::string id;
+  std::string app_id;
+  std::string app_name;
+  std::int64_t num = 0;
+  std::string addon_id;
+  std::string from_type;
+  std::string from_name;
+  std::string from_url;  // as clients see it: never a password
+  std::string to_type;
+  std::string to_name;
+  std::string to_url;
+  std::string options_json = "{}";
+  std::string job_json = "{}";  // the worker's private record (may hold credentials)
+  std::optional<std::string> schedule;
+  std::string created_at;
+  std::string updated_at;
+  std::optional<std::string> started_at;
+  std::optional<std::string> finished_at;
+  std::optional<std::string> canceled_at;
+  std::optional<std::string> deleted_at;
+  std::optional<bool> succeeded;
+  std::int64_t processed_bytes = 0;
+  std::int64_t source_bytes = 0;
+  std::int64_t warnings = 0;
+  std::optional<std::string> verification;
+  std::optional<std::string> blob_sha256;
+  std::vector<TransferLog> logs;
+};
+
+struct NewTransfer {
+  std::string app_id;
+  std::string addon_id;
+  std::string from_type;
+  std::string from_name;
+  std::string from_url;
+  std::string to_type;
+  std::string to_name;
+  std::string to_url;  // may hold "{uuid}", replaced by the new transfer's id
+  std::string options_json = "{}";
+  std::string job_json = "{}";
+  std::optional<std::string> schedule;
+};
+
 }  // namespace slipway::store

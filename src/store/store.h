@@ -167,6 +167,39 @@ class Store {
   Result<std::vector<PlanChange>> plan_changes_to_clean(const std::string& now);
   Status mark_plan_change_cleaned(const std::string& change_id);
 
+  // --- PGBackups transfers (transfers.cpp)
+  // Records a transfer (not started) with the app's next number.
+  Result<Transfer> create_transfer(const NewTransfer& spec);
+  // The app's transfers that are not deleted, oldest first, with their logs.
+  Result<std::vector<Transfer>> list_transfers(const std::string& app_id);
+  // By number ("3") or id, not deleted, with its logs.
+  Result<Transfer> find_transfer(const std::string& app_id, std::string_view ref);
+  Result<Transfer> find_transfer_by_id(const std::string& id);
+  Status start_transfer(const std::string& id);
+  Status set_transfer_progress(const std::string& id, std::int64_t processed_bytes,
+                               std::int64_t source_bytes);
+  Status append_transfer_log(const std::string& id, std::string_view level,
+                             std::string_view message);
+  // Ends it (once: a transfer already finished, e.g. canceled, is left as it is).
+  Result<Transfer> finish_transfer(const std::string& id, bool succeeded,
+                                   const std::optional<std::string>& verification,
+                                   const std::optional<std::string>& blob_sha256);
+  // Marks it canceled (and finished, failed) unless it has finished already.
+  Result<Transfer> cancel_transfer(const std::string& id);
+  // Soft-deletes it; returns the blob no remaining transfer refers to, if any (to remove).
+  Result<std::optional<std::string>> delete_transfer(const std::string& id);
+  // Manual backups of `addon_id` that succeeded, newest first, beyond the first `keep` are
+  // deleted. Returns the blobs no remaining transfer refers to.
+  Result<std::vector<std::string>> prune_backups(const std::string& addon_id, std::int64_t keep);
+  Status set_transfer_public_secret(const std::string& id, const std::string& secret_sha256,
+                                    const std::string& expires_at);
+  // The succeeded backup whose current download secret is `secret_sha256` and not expired.
+  Result<Transfer> find_transfer_for_download(const std::string& id,
+                                              const std::string& secret_sha256);
+  // After a restart of the control plane: transfers that were queued or running cannot finish;
+  // they are marked failed with a log line saying why. Returns how many.
+  Result<std::int64_t> fail_interrupted_transfers();
+
   // --- formation (formation.cpp)
   Result<std::vector<FormationEntry>> formation(const std::string& app_id);
   // Applies all updates or none. Quantities are clamped at 0 from below; kInvalidParams above

@@ -1,0 +1,36 @@
+// Running PostgreSQL's client programs (pg_dump, pg_restore) for PGBackups: by argv, with the
+// connection given only in the environment (PGHOST, PGPASSWORD, ...), so no password or URL is
+// ever on a command line; and counting a database's rows for verification.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "addons/postgres/pq.h"
+#include "common/result.h"
+#include "daemon/dump_check.h"
+
+namespace slipway::daemon {
+
+// The libpq environment for `url` (postgres://user:pw@host:port/db?sslmode=...). kInvalidParams
+// when it does not parse; the message never quotes the URL.
+Result<std::map<std::string, std::string>> libpq_env(const std::string& url);
+
+struct ToolOutcome {
+  bool succeeded = false;
+  bool canceled = false;
+  std::string tail;  // the last lines it printed (its errors), for the transfer's logs
+};
+
+// Runs argv (argv[0] absolute) to completion with exactly `env`; `cancel` kills it.
+Result<ToolOutcome> run_tool(const std::vector<std::string>& argv,
+                             const std::map<std::string, std::string>& env,
+                             const std::atomic<bool>* cancel);
+
+// Every ordinary table outside the system schemas with its row count, in the connection's
+// current transaction (so in its snapshot), sorted by schema and name.
+Result<std::vector<TableRows>> count_rows(addons::postgres::Connection& c);
+
+}  // namespace slipway::daemon

@@ -1,0 +1,471 @@
+#include "daemon/transfer_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "addons/postgres/plans.h"
+#include "addons/postgres/pq.h"
+#include "api/transfer_views.h"
+#include "build/child_process.h"
+#include "build/http_download.h"
+#include "common/fs.h"
+#include "common/ids.h"
+#include "daemon/pg_tools.h"
+
+namespace slipway::daemon {
+
+namespace fs = std::filesystem;
+namespace pg = addons::postgres;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::uint64_t kMaxDownloadBytes = std::uint64_t{64} << 30;
+
+std::string with_dbname(const std::string& url, const std::string& dbname) {
+  auto params = pg::ConnectParams::parse(url);
+  if (!params) return url;
+  params->set("dbname", dbname);
+  return params->url();
+}
+
+Result<pg::Connection> connect(const std::string& url) {
+  auto params = pg::ConnectParams::parse(url);
+  if (!params) return make_error(ErrorCode::kInvalidParams, "the database URL does not parse");
+  params->set("connect_timeout", "10");
+  return pg::Connection::open(*params);
+}
+
+std::int64_t file_size_or_zero(const fs::path& file) {
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  return ec ? 0 : static_cast<std::int64_t>(size);
+}
+
+}  // namespace
+
+// One running transfer: its record and what its steps share.
+struct TransferService::Job {
+  store::Transfer transfer;
+  json spec;
+  const std::atomic<bool>& cancel;
+  std::int64_t source_bytes = 0;
+};
+
+TransferService::TransferService(store::Store& store, store::BlobStore& blobs,
+                                 PostgresProvider& postgres, TransferSettings settings)
+    : store_(store), blobs_(blobs), postgres_(postgres), settings_(std::move(settings)) {
+  if (settings_.restore_jobs <= 0) {
+    settings_.restore_jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  }
+}
+
+TransferService::~TransferService() { stop(); }
+
+void TransferService::start() {
+  if (auto failed = store_.fail_interrupted_transfers(); failed && *failed > 0) {
+    spdlog::warn("{} transfer(s) interrupted by the last stop were marked failed", *failed);
+  }
+  std::error_code ec;
+  fs::remove_all(work_dir(), ec);  // leftovers of interrupted transfers
+  (void)make_directories(work_dir(), 0700);
+  const std::lock_guard lock(mutex_);
+  stopping_ = false;
+  for (int i = 0; i < settings_.workers; ++i) workers_.emplace_back([this] { run(); });
+}
+
+void TransferService::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto& [id, flag] : running_) flag->store(true);
+  }
+  wake_.notify_all();
+  for (auto& w : workers_) {
+    if (w.joinable()) w.join();
+  }
+  workers_.clear();
+}
+
+std::string TransferService::pg_program(std::string_view name) const {
+  return (settings_.bin_dir / name).string();
+}
+
+void TransferService::log(const std::string& id, std::string_view level,
+                          const std::string& message) {
+  (void)store_.append_transfer_log(id, level, message);
+}
+
+Result<store::Transfer> TransferService::enqueue(const store::NewTransfer& spec) {
+  auto t = store_.create_transfer(spec);
+  if (!t) return t;
+  {
+    const std::lock_guard lock(mutex_);
+    queue_.push_back(t->id);
+  }
+  wake_.notify_one();
+  return t;
+}
+
+Result<store::Transfer> TransferService::capture(const store::Addon& addon,
+                                                 std::optional<std::string> schedule_name) {
+  auto plan = pg::find_plan(addon.plan);
+  const std::int64_t keep = plan ? plan->retained_backups : 2;
+  const std::string from_name = api::attachment_name_for(addon);
+  store::NewTransfer spec;
+  spec.app_id = addon.app_id;
+  spec.addon_id = addon.id;
+  spec.from_type = "pg_dump";
+  spec.from_name = from_name;
+  spec.from_url = addon.url ? api::redact_url(*addon.url) : "";
+  spec.to_type = "gof3r";
+  spec.to_name = "BACKUP";
+  spec.to_url = *settings_.api_url + "/backups/{uuid}.dump";
+  spec.schedule = std::move(schedule_name);
+  spec.job_json = json{{"kind", "backup"}, {"addon_id", addon.id}, {"num_keep", keep}}.dump();
+  return enqueue(spec);
+}
+
+Result<store::Transfer> TransferService::restore(const store::Addon& target,
+                                                 const std::string& target_name,
+                                                 const api::RestoreSource& source) {
+  store::NewTransfer spec;
+  spec.app_id = target.app_id;
+  spec.addon_id = target.id;
+  spec.from_type = "gof3r";
+  spec.to_type = "pg_restore";
+  spec.to_name = target_name;
+  spec.to_url = target.url ? api::redact_url(*target.url) : "";
+  json job{{"kind", "restore"}, {"addon_id", target.id}};
+  if (source.backup) {
+    spec.from_name = api::transfer_name(*source.backup);
+    spec.from_url = source.backup->to_url;
+    job["blob"] = source.backup->blob_sha256.value_or("");
+  } else {
+    spec.from_name = "BACKUP";
+    spec.from_url = build::display_url(source.url);
+    job["url"] = source.url;
+  }
+  spec.job_json = job.dump();
+  return enqueue(spec);
+}
+
+Result<store::Transfer> TransferService::copy(const store::Addon& owner,
+                                              const api::CopyEndpoint& from,
+                                              const api::CopyEndpoint& to) {
+  store::NewTransfer spec;
+  spec.app_id = owner.app_id;
+  spec.addon_id = owner.id;
+  spec.from_type = "pg_dump";
+  spec.to_type = "pg_restore";
+  spec.from_name = from.name;
+  spec.to_name = to.name;
+  spec.from_url = api::redact_url(from.url);
+  spec.to_url = api::redact_url(to.url);
+  json job{{"kind", "copy"}, {"from_url", from.url}, {"to_url", to.url}};
+  if (from.addon) job["from_addon"] = from.addon->id;
+  if (to.addon) job["to_addon"] = to.addon->id;
+  spec.job_json = job.dump();
+  return enqueue(spec);
+}
+
+Result<store::Transfer> TransferService::cancel(const store::Transfer& transfer) {
+  auto canceled = store_.cancel_transfer(transfer.id);
+  const std::lock_guard lock(mutex_);
+  if (const auto it = running_.find(transfer.id); it != running_.end()) it->second->store(true);
+  return canceled;
+}
+
+Status TransferService::remove(const store::Transfer& transfer) {
+  if (!transfer.finished_at) {
+    if (auto c = cancel(transfer); !c) return c.error();
+  }
+  auto orphan = store_.delete_transfer(transfer.id);
+  if (!orphan) return orphan.error();
+  if (*orphan) blobs_.remove(**orphan);
+  return {};
+}
+
+void TransferService::run() {
+  for (;;) {
+    std::string id;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      id = queue_.front();
+      queue_.pop_front();
+    }
+    auto t = store_.find_transfer_by_id(id);
+    if (!t || t->finished_at) continue;  // canceled while queued
+    std::atomic<bool> cancel{false};
+    {
+      const std::lock_guard lock(mutex_);
+      running_[id] = &cancel;
+      if (stopping_) cancel.store(true);
+    }
+    execute(*t, cancel);
+    const std::lock_guard lock(mutex_);
+    running_.erase(id);
+  }
+}
+
+void TransferService::execute(const store::Transfer& t, const std::atomic<bool>& cancel) {
+  Job job{t, json::parse(t.job_json, nullptr, /*allow_exceptions=*/false), cancel};
+  (void)store_.start_transfer(t.id);
+  const std::string kind = job.spec.is_object() ? job.spec.value("kind", "") : "";
+  Status outcome;
+  if (kind == "backup") {
+    outcome = run_backup(job);
+  } else if (kind == "restore") {
+    outcome = run_restore(job);
+  } else if (kind == "copy") {
+    outcome = run_copy(job);
+  } else {
+    outcome = make_error(ErrorCode::kInternal, "the transfer's record is damaged");
+  }
+  std::error_code ec;
+  for (const auto* suffix : {".dump", ".download"}) fs::remove(work_dir() / (t.id + suffix), ec);
+  if (outcome.ok()) return;  // the step finished it
+  if (cancel.load()) {
+    (void)store_.cancel_transfer(t.id);  // no-op when the API marked it already
+    return;
+  }
+  log(t.id, "error", outcome.error().message);
+  (void)store_.finish_transfer(t.id, false, std::nullopt, std::nullopt);
+  spdlog::warn("transfer {} ({}) failed: {}", api::transfer_name(t), t.app_name,
+               outcome.error().message);
+}
+
+Status TransferService::dump(Job& job, const std::string& admin_url, const fs::path& file,
+                             std::vector<TableRows>* counts) {
+  auto env = libpq_env(admin_url);
+  if (!env) return env.error();
+  // One REPEATABLE READ transaction exports the snapshot pg_dump reads, and counts rows in it
+  // while pg_dump runs: the counts are exactly what the archive holds.
+  auto conn = connect(admin_url);
+  if (!conn) return make_error(ErrorCode::kInternal, "cannot connect: " + conn.error().message);
+  if (auto b = conn->query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !b) return b.error();
+  auto snap = conn->query("SELECT pg_export_snapshot(), pg_database_size(current_database())");
+  if (!snap || snap->empty()) {
+    return make_error(ErrorCode::kInternal, "cannot export a snapshot");
+  }
+  const std::string snapshot = (*snap)[0][0].value_or("");
+  job.source_bytes = std::stoll((*snap)[0][1].value_or("0"));
+  (void)store_.set_transfer_progress(job.transfer.id, 0, job.source_bytes);
+  log(job.transfer.id, "info",
+      "pg_dump -Fc -Z " + settings_.compression + " of " + job.transfer.from_name + " started");
+
+  std::atomic<bool> done{false};
+  Result<ToolOutcome> outcome = ToolOutcome{};
+  std::thread dumper([&] {
+    outcome =
+        run_tool({pg_program("pg_dump"), "--format=custom", "--compress=" + settings_.compression,
+                  "--no-sync", "--snapshot=" + snapshot, "--file=" + file.string()},
+                 *env, &job.cancel);
+    done.store(true);
+  });
+  Result<std::vector<TableRows>> counted = std::vector<TableRows>{};
+  if (counts) counted = count_rows(*conn);
+  // processed_bytes follows the archive as it grows, for the CLI's progress line.
+  while (!done.load()) {
+    (void)store_.set_transfer_progress(job.transfer.id, file_size_or_zero(file), job.source_bytes);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  dumper.join();
+  (void)conn->query("COMMIT");
+  (void)store_.set_transfer_progress(job.transfer.id, file_size_or_zero(file), job.source_bytes);
+  if (!outcome) return outcome.error();
+  if (outcome->canceled || job.cancel.load()) {
+    return make_error(ErrorCode::kConflict, "canceled");
+  }
+  if (!outcome->succeeded)
+    return make_error(ErrorCode::kInternal, "pg_dump failed: " + outcome->tail);
+  if (!counted)
+    return make_error(ErrorCode::kInternal, "counting rows failed: " + counted.error().message);
+  if (counts) *counts = std::move(*counted);
+  if (auto s = check_dump_file(file); !s) {
+    return make_error(ErrorCode::kInternal, "pg_dump's output is unusable: " + s.error().message);
+  }
+  log(job.transfer.id, "info",
+      "pg_dump finished: " + std::to_string(file_size_or_zero(file)) + " bytes");
+  return {};
+}
+
+Result<std::string> TransferService::verify(Job& job, const std::string& admin_url,
+                                            const fs::path& file,
+                                            const std::vector<TableRows>& dumped) {
+  const std::string scratch = "slipway_verify_" + random_hex(6);
+  auto admin = connect(admin_url);
+  if (!admin) return make_error(ErrorCode::kInternal, "cannot connect: " + admin.error().message);
+  auto name = admin->identifier(scratch);
+  if (!name) return name.error();
+  if (auto c = admin->query("CREATE DATABASE " + *name); !c) {
+    return make_error(ErrorCode::kInternal,
+                      "cannot create a scratch database: " + c.error().message);
+  }
+  // No tenant may connect to it, not even while it exists.
+  (void)admin->query("REVOKE ALL ON DATABASE " + *name + " FROM PUBLIC");
+  log(job.transfer.id, "info",
+      "Verifying: restoring the archive into a scratch database (pg_restore -j " +
+          std::to_string(settings_.restore_jobs) + ")");
+  const std::string scratch_url = with_dbname(admin_url, scratch);
+  Result<std::string> result = [&]() -> Result<std::string> {
+    auto env = libpq_env(scratch_url);
+    if (!env) return env.error();
+    auto restored = run_tool(
+        {pg_program("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error",
+         "--jobs=" + std::to_string(settings_.restore_jobs), "--dbname=" + scratch, file.string()},
+        *env, &job.cancel);
+    if (!restored) return restored.error();
+    if (restored->canceled) return make_error(ErrorCode::kConflict, "canceled");
+    if (!restored->succeeded) {
+      return make_error(ErrorCode::kInvalidParams,
+                        "Verification failed: the archive does not restore: " + restored->tail);
+    }
+    auto conn = connect(scratch_url);
+    if (!conn) return make_error(ErrorCode::kInternal, "cannot connect: " + conn.error().message);
+    auto counts = count_rows(*conn);
+    if (!counts) return counts.error();
+    const Verification v = compare_counts(dumped, *counts);
+    if (!v.ok) return make_error(ErrorCode::kInvalidParams, v.message);
+    return v.message;
+  }();
+  if (auto d = admin->query("DROP DATABASE IF EXISTS " + *name + " WITH (FORCE)"); !d) {
+    spdlog::warn("could not drop the scratch database {}: {}", scratch, d.error().message);
+  }
+  return result;
+}
+
+Status TransferService::run_backup(Job& job) {
+  const std::string addon_id = job.spec.value("addon_id", "");
+  auto addon = store_.find_addon(addon_id);
+  if (!addon) return make_error(ErrorCode::kNotFound, "the database no longer exists");
+  auto location = database_location(*addon);
+  if (!location) return location.error();
+  auto admin_url = postgres_.engine().admin_url(*location);
+  if (!admin_url) return admin_url.error();
+  const fs::path file = work_dir() / (job.transfer.id + ".dump");
+  std::vector<TableRows> counts;
+  if (auto s = dump(job, *admin_url, file, &counts); !s) return s;
+  auto verified = verify(job, *admin_url, file, counts);
+  if (!verified) {
+    if (verified.error().code == ErrorCode::kConflict) return verified.error();
+    log(job.transfer.id, "error", verified.error().message);
+    (void)store_.finish_transfer(job.transfer.id, false, verified.error().message, std::nullopt);
+    return {};
+  }
+  log(job.transfer.id, "info", *verified);
+  const std::int64_t size = file_size_or_zero(file);
+  auto sha = blobs_.adopt(file);
+  if (!sha) return sha.error();
+  (void)store_.set_transfer_progress(job.transfer.id, size, job.source_bytes);
+  auto finished = store_.finish_transfer(job.transfer.id, true, *verified, *sha);
+  if (finished && finished->canceled_at) return {};  // canceled at the last moment
+  log(job.transfer.id, "info", "Backup completed");
+  if (!job.transfer.schedule) {
+    auto pruned = store_.prune_backups(addon_id, job.spec.value("num_keep", std::int64_t{2}));
+    if (pruned) {
+      for (const auto& blob : *pruned) blobs_.remove(blob);
+    }
+  }
+  return {};
+}
+
+Status TransferService::restore_archive(Job& job, const fs::path& file, const std::string& url,
+                                        bool clean) {
+  if (auto s = check_dump_file(file); !s) return s;
+  // The archive's table of contents must read before anything in the target is touched.
+  auto listed =
+      run_tool({pg_program("pg_restore"), "--list", file.string()}, {{"LC_ALL", "C"}}, &job.cancel);
+  if (!listed) return listed.error();
+  if (!listed->succeeded) {
+    return make_error(ErrorCode::kInvalidParams, "the archive is unreadable: " + listed->tail);
+  }
+  auto env = libpq_env(url);
+  if (!env) return env.error();
+  std::vector<std::string> argv = {pg_program("pg_restore"), "--no-owner", "--no-acl",
+                                   "--jobs=" + std::to_string(settings_.restore_jobs)};
+  if (clean) argv.insert(argv.end(), {"--clean", "--if-exists"});
+  argv.push_back("--dbname=" + (*env)["PGDATABASE"]);
+  argv.push_back(file.string());
+  (void)store_.set_transfer_progress(job.transfer.id, 0, file_size_or_zero(file));
+  log(job.transfer.id, "info", "pg_restore into " + job.transfer.to_name + " started");
+  auto restored = run_tool(argv, *env, &job.cancel);
+  if (!restored) return restored.error();
+  if (restored->canceled) return make_error(ErrorCode::kConflict, "canceled");
+  if (!restored->succeeded) {
+    return make_error(ErrorCode::kInternal, "pg_restore failed: " + restored->tail);
+  }
+  (void)store_.set_transfer_progress(job.transfer.id, file_size_or_zero(file),
+                                     file_size_or_zero(file));
+  log(job.transfer.id, "info", "pg_restore finished");
+  auto finished = store_.finish_transfer(job.transfer.id, true, std::nullopt, std::nullopt);
+  if (!finished) return finished.error();
+  return {};
+}
+
+Status TransferService::run_restore(Job& job) {
+  auto addon = store_.find_addon(job.spec.value("addon_id", ""));
+  if (!addon) return make_error(ErrorCode::kNotFound, "the target database no longer exists");
+  auto location = database_location(*addon);
+  if (!location) return location.error();
+  fs::path file;
+  if (const std::string blob = job.spec.value("blob", ""); !blob.empty()) {
+    if (!blobs_.contains(blob)) {
+      return make_error(ErrorCode::kNotFound, "the backup's archive is gone");
+    }
+    file = blobs_.path_of(blob);
+  } else {
+    file = work_dir() / (job.transfer.id + ".download");
+    const std::string url = job.spec.value("url", "");
+    log(job.transfer.id, "info", "Downloading " + build::display_url(url));
+    build::DownloadSpec spec{url, file, kMaxDownloadBytes};
+    build::DownloadContext context;
+    context.env = {{"PATH", "/usr/bin:/bin"}, {"LC_ALL", "C"}};
+    context.control.cancel = &job.cancel;
+    if (auto s = build::download_file(spec, context); !s) {
+      return make_error(ErrorCode::kInvalidParams, "cannot download " + build::display_url(url) +
+                                                       ": " + s.error().message +
+                                                       "; the database was not changed");
+    }
+  }
+  if (auto s = check_dump_file(file); !s) {
+    return make_error(s.error().code, s.error().message + "; the database was not changed");
+  }
+  // As the add-on's own role, so that what is restored belongs to it.
+  return restore_archive(job, file, location->url(), /*clean=*/true);
+}
+
+Status TransferService::run_copy(Job& job) {
+  std::string from_url = job.spec.value("from_url", "");
+  if (const std::string id = job.spec.value("from_addon", ""); !id.empty()) {
+    auto addon = store_.find_addon(id);
+    if (!addon) return make_error(ErrorCode::kNotFound, "the source database no longer exists");
+    auto location = database_location(*addon);
+    if (!location) return location.error();
+    auto admin = postgres_.engine().admin_url(*location);
+    if (!admin) return admin.error();
+    from_url = *admin;  // everything in it is readable, whoever owns it
+  }
+  const fs::path file = work_dir() / (job.transfer.id + ".dump");
+  if (auto s = dump(job, from_url, file, nullptr); !s) return s;
+  std::string to_url = job.spec.value("to_url", "");
+  bool clean = true;
+  if (const std::string id = job.spec.value("to_addon", ""); !id.empty()) {
+    auto addon = store_.find_addon(id);
+    if (!addon) return make_error(ErrorCode::kNotFound, "the target database no longer exists");
+    // Emptied first, as Heroku does: same name, role and password.
+    log(job.transfer.id, "info", "Emptying " + job.transfer.to_name);
+    if (auto s = postgres_.reset(*addon, {}); !s) return s;
+    auto location = database_location(*addon);
+    if (!location) return location.error();
+    to_url = location->url();
+    clean = false;
+  }
+  return restore_archive(job, file, to_url, clean);
+}
+
+}  // namespace slipway::daemon

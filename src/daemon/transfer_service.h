@@ -1,0 +1,99 @@
+// PGBackups' worker: implements the API's TransferControl. Each call records the transfer in
+// the store and queues it; worker threads run it (pg_dump / pg_restore by argv) while the CLI
+// polls. A backup is verified before it is called succeeded: its archive is restored into a
+// scratch database on the same server and every table's row count compared with the counts
+// taken in the dump's own snapshot.
+//
+// Threads: `workers` threads taking queued transfers, plus one progress ticker per running
+// dump. Never runs a shell; connection details reach the programs only through their
+// environment.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/transfer_control.h"
+#include "daemon/dump_check.h"
+#include "daemon/postgres_provider.h"
+#include "store/blob_store.h"
+#include "store/store.h"
+
+namespace slipway::daemon {
+
+struct TransferSettings {
+  std::filesystem::path data_dir;  // work files go to DATA_DIR/transfers
+  std::filesystem::path bin_dir = "/usr/lib/postgresql/15/bin";
+  // The API's address once it listens: backups' to_url is on it.
+  std::shared_ptr<const std::string> api_url;
+  int workers = 2;
+  int restore_jobs = 0;  // pg_restore -j; 0: every core
+  // pg_dump -Z: gzip level 1 dumps several times faster than the default (6) for a slightly
+  // larger archive; see bench/README.md, "Postgres backups".
+  std::string compression = "1";
+};
+
+class TransferService : public api::TransferControl {
+ public:
+  TransferService(store::Store& store, store::BlobStore& blobs, PostgresProvider& postgres,
+                  TransferSettings settings);
+  ~TransferService() override;
+  TransferService(const TransferService&) = delete;
+  TransferService& operator=(const TransferService&) = delete;
+
+  // Marks transfers a previous run left unfinished as failed, then starts the workers.
+  void start();
+  // Kills running pg_dump/pg_restore (their transfers fail) and joins the workers.
+  void stop();
+
+  // A backup of `addon`; `schedule_name` ("DATABASE_URL") makes it a scheduled one (a001).
+  // This is what a backup scheduler calls.
+  Result<store::Transfer> capture(const store::Addon& addon,
+                                  std::optional<std::string> schedule_name) override;
+  Result<store::Transfer> restore(const store::Addon& target, const std::string& target_name,
+                                  const api::RestoreSource& source) override;
+  Result<store::Transfer> copy(const store::Addon& owner, const api::CopyEndpoint& from,
+                               const api::CopyEndpoint& to) override;
+  Result<store::Transfer> cancel(const store::Transfer& transfer) override;
+  Status remove(const store::Transfer& transfer) override;
+
+ private:
+  struct Job;
+  Result<store::Transfer> enqueue(const store::NewTransfer& spec);
+  void run();
+  void execute(const store::Transfer& t, const std::atomic<bool>& cancel);
+  Status run_backup(Job& job);
+  Status run_restore(Job& job);
+  Status run_copy(Job& job);
+  Status dump(Job& job, const std::string& admin_url, const std::filesystem::path& file,
+              std::vector<TableRows>* counts);
+  Status restore_archive(Job& job, const std::filesystem::path& file, const std::string& url,
+                         bool clean);
+  Result<std::string> verify(Job& job, const std::string& admin_url,
+                             const std::filesystem::path& file,
+                             const std::vector<TableRows>& dumped);
+  void log(const std::string& id, std::string_view level, const std::string& message);
+  std::filesystem::path work_dir() const { return settings_.data_dir / "transfers"; }
+  std::string pg_program(std::string_view name) const;
+
+  store::Store& store_;
+  store::BlobStore& blobs_;
+  PostgresProvider& postgres_;
+  TransferSettings settings_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::string> queue_;                      // transfer ids
+  std::map<std::string, std::atomic<bool>*> running_;  // by transfer id
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace slipway::daemon

@@ -1,0 +1,202 @@
+"""PGBackups through the real heroku CLI against real PostgreSQL: capture (verified by a
+restore into a scratch database), list, info, restore from a backup and from a URL, download,
+delete, cancel, pg:copy, and the faults that must never end in a backup called completed."""
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from http.server import HTTPServer, SimpleHTTPRequestHandler
+from pathlib import Path
+
+from harness import HerokuCli, unique_name
+from test_addons import config, create_db, psql
+
+PG_RESTORE = "/usr/lib/postgresql/15/bin/pg_restore"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def app_with_db(cli, rows=3):
+    app = unique_name()
+    cli.ok("apps:create", app)
+    create_db(cli, app)
+    url = config(cli, app)["DATABASE_URL"]
+    fill(url, rows)
+    return app, url
+
+
+def fill(url, rows):
+    r = psql(url, "create table items (id int primary key, note text);"
+                  f"insert into items select g, md5(g::text) from generate_series(1, {rows}) g")
+    assert r.returncode == 0, r.stderr
+
+
+def count(url, table="items"):
+    r = psql(url, f"select count(*) from {table}")
+    assert r.returncode == 0, r.stderr
+    return int(r.stdout.strip())
+
+
+def transfers(server, app):
+    return server.request("GET", f"/client/v11/apps/{app}/transfers").json
+
+
+def test_capture_list_info_restore(cli, server):
+    app, url = app_with_db(cli, rows=5)
+    proc = cli.ok("pg:backups:capture", "-a", app, timeout=180)
+    assert "b001" in proc.stdout + proc.stderr
+    listing = cli.ok("pg:backups", "-a", app).stdout
+    assert re.search(r"b001.*Completed", listing), listing
+    info = cli.ok("pg:backups:info", "b001", "-a", app).stdout
+    assert "Verified: 1 tables, 5 rows match" in info, info
+    assert "Manual" in info
+    [t] = transfers(server, app)
+    assert t["from_type"] == "pg_dump" and t["to_type"] == "gof3r" and t["succeeded"] is True
+    assert "@" not in t["from_url"] or ":" not in t["from_url"].split("@")[0][11:]
+    # The app's id works as well as its name (the CLI polls restores by id).
+    app_id = server.request("GET", f"/apps/{app}").json["id"]
+    assert server.request("GET", f"/client/v11/apps/{app_id}/transfers/1").json["num"] == 1
+    assert server.request("GET", f"/client/v11/apps/{app}/transfers/{t['uuid']}").json["num"] == 1
+
+    assert psql(url, "delete from items where id > 2; create table junk (x int)").returncode == 0
+    cli.ok("pg:backups:restore", "b001", "DATABASE", "--confirm", app, "-a", app, timeout=180)
+    assert count(url) == 5
+    # Restored objects still belong to the add-on's own role.
+    owner = psql(url, "select tableowner = current_user from pg_tables where tablename='items'")
+    assert owner.stdout.strip() == "t"
+    listing = cli.ok("pg:backups", "-a", app).stdout
+    assert re.search(r"r002.*Completed", listing), listing
+
+
+def test_url_download_restore_from_url_and_delete(cli, server, tmp_path):
+    app, url = app_with_db(cli, rows=7)
+    cli.ok("pg:backups:capture", "-a", app, timeout=180)
+    public = cli.ok("pg:backups:url", "b001", "-a", app).stdout.strip()
+    assert public.startswith("https://") and "/backup-downloads/" in public
+    # Served without credentials, with a Content-Length.
+    head = subprocess.run(["curl", "-sS", "-D", "-", "-o", str(tmp_path / "x.dump"), "--cacert",
+                           server.ca, public], capture_output=True, text=True, timeout=30)
+    assert "content-length:" in head.stdout.lower(), head.stdout
+    assert (tmp_path / "x.dump").read_bytes()[:5] == b"PGDMP"
+
+    home = tmp_path / "dl"
+    home.mkdir()
+    cli.ok("pg:backups:download", "b001", "-a", app, cwd=home, timeout=60)
+    listed = subprocess.run([PG_RESTORE, "-l", str(home / "latest.dump")], capture_output=True,
+                            text=True)
+    assert listed.returncode == 0 and "TABLE DATA public items" in listed.stdout
+
+    assert psql(url, "truncate items").returncode == 0
+    cli.ok("pg:backups:restore", public, "DATABASE", "--confirm", app, "-a", app, timeout=180)
+    assert count(url) == 7
+
+    cli.ok("pg:backups:delete", "b001", "--confirm", app, "-a", app)
+    assert "b001" not in cli.ok("pg:backups", "-a", app).stdout
+    assert subprocess.run(["curl", "-sSf", "--cacert", server.ca, public],
+                          capture_output=True).returncode != 0
+
+
+def test_restore_of_bad_urls_fails_and_changes_nothing(cli, server, tmp_path):
+    app, url = app_with_db(cli, rows=4)
+    (tmp_path / "page.dump").write_text("<html>not a dump</html>")
+    httpd = HTTPServer(("127.0.0.1", 0), lambda *a: SimpleHTTPRequestHandler(
+        *a, directory=str(tmp_path)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        not_dump = f"http://127.0.0.1:{httpd.server_port}/page.dump"
+        proc = cli.fails("pg:backups:restore", not_dump, "DATABASE", "--confirm", app, "-a", app,
+                         timeout=120)
+        assert "PGDMP" in proc.stdout + proc.stderr
+        proc = cli.fails("pg:backups:restore", "http://127.0.0.1:9/none.dump", "DATABASE",
+                         "--confirm", app, "-a", app, timeout=120)
+        assert "cannot download" in proc.stdout + proc.stderr
+    finally:
+        httpd.shutdown()
+    assert count(url) == 4
+    failed = [t for t in transfers(server, app) if t["to_type"] == "pg_restore"]
+    assert len(failed) == 2 and all(t["succeeded"] is False for t in failed)
+
+
+def test_pg_copy_between_databases_and_from_external_url(cli, server):
+    app, url = app_with_db(cli, rows=6)
+    proc = cli.ok("addons:create", "heroku-postgresql:essential-0", "--wait", "-a", app,
+                  timeout=180)
+    second = re.search(r"(HEROKU_POSTGRESQL_[A-Z]+)_URL", proc.stdout + proc.stderr).group(1)
+    target = config(cli, app)[second + "_URL"]
+    assert psql(target, "create table old (x int)").returncode == 0
+    confirm = second.replace("HEROKU_POSTGRESQL_", "")
+    cli.ok("pg:copy", "DATABASE", second, "--confirm", confirm, "-a", app, timeout=180)
+    assert count(target) == 6
+    assert psql(target, "select 1 from old").returncode != 0  # the target was emptied first
+    assert any(t["from_type"] == "pg_dump" and t["to_type"] == "pg_restore"
+               for t in transfers(server, app))
+
+    # From an external postgres:// URL (here: another app's database, by its URL).
+    other, other_url = app_with_db(cli, rows=9)
+    cli.ok("pg:copy", other_url, second, "--confirm", confirm, "-a", app, timeout=180)
+    assert count(target) == 9
+    assert re.search(r"c00\d.*Completed", cli.ok("pg:backups", "-a", app).stdout)
+
+
+def test_cancel_running_capture(cli, server):
+    app, url = app_with_db(cli, rows=1)
+    # Big enough that the dump and its verification take a few seconds.
+    assert psql(url, "create table big as select g, repeat(md5(g::text), 20) t "
+                     "from generate_series(1, 1500000) g").returncode == 0
+    db = server.request("POST", "/actions/addon-attachments/resolve",
+                        {"addon_attachment": "DATABASE", "app": app}).json[0]["addon"]["id"]
+    t = server.request("POST", f"/client/v11/databases/{db}/backups").json
+    assert t["num"] == 1 and t["created_at"]
+    time.sleep(1.5)
+    proc = cli.ok("pg:backups:cancel", "-a", app)
+    assert "b001" in proc.stdout + proc.stderr
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        t = server.request("GET", f"/client/v11/apps/{app}/transfers/1").json
+        if t["finished_at"]:
+            break
+        time.sleep(0.5)
+    assert t["canceled_at"] and t["succeeded"] is False
+    info = cli.ok("pg:backups:info", "b001", "-a", app).stdout
+    assert "Cancel" in info
+
+
+def test_corrupt_archive_fails_verification(own_server, tmp_path):
+    s = own_server(["--postgres-bin-dir", str(FIXTURES / "pg-bin-corrupt")]).start()
+    cli = HerokuCli(s, tmp_path / "home")
+    app, url = app_with_db(cli, rows=50)
+    proc = cli.run("pg:backups:capture", "-a", app, timeout=180)
+    assert proc.returncode != 0
+    [t] = transfers(s, app)
+    assert t["succeeded"] is False
+    assert not re.search(r"b001.*Completed", cli.ok("pg:backups", "-a", app).stdout)
+    assert "Verification failed" in cli.ok("pg:backups:info", "b001", "-a", app).stdout
+
+
+def test_postgres_killed_mid_capture_then_next_capture_works(own_server, tmp_path):
+    s = own_server().start()
+    cli = HerokuCli(s, tmp_path / "home")
+    app, url = app_with_db(cli, rows=1)
+    assert psql(url, "create table big as select g, repeat(md5(g::text), 20) t "
+                     "from generate_series(1, 1500000) g").returncode == 0
+    db = s.request("POST", "/actions/addon-attachments/resolve",
+                   {"addon_attachment": "DATABASE", "app": app}).json[0]["addon"]["id"]
+    s.request("POST", f"/client/v11/databases/{db}/backups")
+    time.sleep(1.0)
+    pid_file = next((s.data_dir / "postgres").rglob("postmaster.pid"))
+    os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        t = s.request("GET", f"/client/v11/apps/{app}/transfers/1").json
+        if t["finished_at"]:
+            break
+        time.sleep(0.5)
+    assert t["succeeded"] is False and t["logs"], t
+    # The add-on worker brings PostgreSQL back; the next capture works.
+    deadline = time.time() + 60
+    while time.time() < deadline and psql(url, "select 1").returncode != 0:
+        time.sleep(1)
+    cli.ok("pg:backups:capture", "-a", app, timeout=300)
+    assert re.search(r"b002.*Completed", cli.ok("pg:backups", "-a", app).stdout)
