@@ -16,6 +16,7 @@
 #include "build/push_listener.h"
 #include "common/fs.h"
 #include "daemon/addon_service.h"
+#include "daemon/backup_scheduler.h"
 #include "daemon/bootstrap.h"
 #include "daemon/build_service.h"
 #include "daemon/data_plane.h"
@@ -210,6 +211,15 @@ int run_server(const ServerOptions& options) {
   providers.push_back(std::move(postgres_provider));
   AddonService addons(**store, releases, std::move(providers), AddonServiceSettings{});
   addons.start();
+  // Backup schedules. The capture is a stub until backups land: it only says the run is due.
+  BackupScheduler backup_scheduler(
+      **store,
+      [](const store::Addon& addon, const std::string& schedule_name) -> Status {
+        spdlog::info("scheduled backup of {} ({}) due", addon.name, schedule_name);
+        return {};
+      },
+      BackupSchedulerSettings{});
+  backup_scheduler.start();
 
   api::ApiService api_service(**store, blobs, runtime_sync, builds, releases, addons, postgres,
                               git_service, settings);
@@ -252,6 +262,7 @@ int run_server(const ServerOptions& options) {
   server.stop();
   releases.stop();  // release phases fail now rather than hold up the stop (pushes wait for them)
   pushes.stop();
+  backup_scheduler.stop();
   addons.stop();
   // Stopping on purpose stops the data plane too; the agent gives dynos their grace period.
   stop_process(router->first, std::chrono::seconds(5));
