@@ -70,6 +70,7 @@ ApiService::ApiService(store::Store& store, store::BlobStore& blobs, RuntimeCont
   register_addon_attachment_routes(routes_, deps_);
   register_pg_database_routes(routes_, deps_);
   register_pg_transfer_routes(routes_, deps_);
+  register_pg_schedule_routes(routes_, deps_);
   register_dyno_routes(routes_, deps_);
   register_slug_routes(routes_, deps_);
   register_formation_routes(routes_, deps_);

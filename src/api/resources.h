@@ -38,6 +38,7 @@ void register_addon_routes(Routes& routes, const ApiDeps& deps);
 void register_addon_attachment_routes(Routes& routes, const ApiDeps& deps);
 void register_pg_database_routes(Routes& routes, const ApiDeps& deps);
 void register_pg_transfer_routes(Routes& routes, const ApiDeps& deps);
+void register_pg_schedule_routes(Routes& routes, const ApiDeps& deps);
 void register_dyno_routes(Routes& routes, const ApiDeps& deps);
 void register_slug_routes(Routes& routes, const ApiDeps& deps);
 void register_formation_routes(Routes& routes, const ApiDeps& deps);

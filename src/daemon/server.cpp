@@ -16,6 +16,7 @@
 #include "build/push_listener.h"
 #include "common/fs.h"
 #include "daemon/addon_service.h"
+#include "daemon/backup_scheduler.h"
 #include "daemon/bootstrap.h"
 #include "daemon/build_service.h"
 #include "daemon/data_plane.h"
@@ -222,6 +223,16 @@ int run_server(const ServerOptions& options) {
   transfer_settings.api_url = api_url_holder;
   TransferService transfers(**store, blobs, postgres, transfer_settings);
   transfers.start();
+  // Backup schedules: a due schedule takes a backup (named aNNN, kept apart from manual ones).
+  BackupScheduler backup_scheduler(
+      **store,
+      [&transfers](const store::Addon& addon, const std::string& schedule_name) -> Status {
+        auto started = transfers.capture(addon, schedule_name);
+        if (!started) return started.error();
+        return {};
+      },
+      BackupSchedulerSettings{});
+  backup_scheduler.start();
 
   api::ApiService api_service(**store, blobs, runtime_sync, builds, releases, addons, postgres,
                               transfers, git_service, settings);
@@ -264,6 +275,7 @@ int run_server(const ServerOptions& options) {
   server.stop();
   releases.stop();  // release phases fail now rather than hold up the stop (pushes wait for them)
   pushes.stop();
+  backup_scheduler.stop();  // before the transfers it starts
   transfers.stop();
   addons.stop();
   // Stopping on purpose stops the data plane too; the agent gives dynos their grace period.

@@ -246,6 +246,23 @@ CREATE TABLE transfer_logs (
   PRIMARY KEY (transfer_id, seq)
 );
 )sql"},
+      {8, R"sql(
+-- Daily backup schedules (pg:backups:schedule): at most one per add-on, owned by the add-on
+-- (gone with it, untouched by restores, releases and plan changes). Times are UTC ISO 8601;
+-- next_run_at is when the scheduler runs it next, recomputed from the zone after every run.
+CREATE TABLE transfer_schedules (
+  id TEXT PRIMARY KEY,
+  addon_id TEXT NOT NULL UNIQUE REFERENCES addons(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+  timezone TEXT NOT NULL,
+  last_run_at TEXT,
+  next_run_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX transfer_schedules_due ON transfer_schedules(next_run_at);
+)sql"},
   };
   return kMigrations;
 }

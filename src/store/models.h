@@ -225,6 +225,28 @@ struct PlanChange {
   std::string updated_at;
 };
 
+// A daily backup of an add-on at `hour`:00 in `timezone` (pg:backups:schedule). It belongs to
+// the add-on, not to the app's config or the database's contents: restores and plan changes
+// keep it; destroying the add-on removes it.
+struct BackupSchedule {
+  std::string id;
+  std::string addon_id;
+  std::string name;  // the attachment's config var, "DATABASE_URL"
+  int hour = 0;      // 0-23, local time in `timezone`
+  std::string timezone;
+  std::optional<std::string> last_run_at;  // UTC, ISO 8601
+  std::string next_run_at;                 // UTC, ISO 8601
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct NewBackupSchedule {
+  std::string name;
+  int hour = 0;
+  std::string timezone;
+  std::string next_run_at;
+};
+
 struct ConfigChangeOutcome {
   ConfigVars config;
   Release release;

@@ -200,6 +200,22 @@ class Store {
   // they are marked failed with a log line saying why. Returns how many.
   Result<std::int64_t> fail_interrupted_transfers();
 
+  // --- backup schedules (backup_schedules.cpp)
+  // Sets the add-on's schedule, replacing the one it had (an add-on has at most one).
+  Result<BackupSchedule> put_backup_schedule(const std::string& addon_id,
+                                             const NewBackupSchedule& spec);
+  Result<std::vector<BackupSchedule>> backup_schedules(const std::string& addon_id);
+  // kNotFound when the add-on has no schedule `schedule_id`.
+  Status delete_backup_schedule(const std::string& addon_id, const std::string& schedule_id);
+  // Schedules of provisioned add-ons whose next run is at or before `now_iso` (UTC ISO 8601).
+  Result<std::vector<BackupSchedule>> due_backup_schedules(const std::string& now_iso);
+  // Records a run; false (changing nothing) when the schedule is gone or was replaced since it
+  // was read (its next_run_at is no longer `expected_next_run_at`).
+  Result<bool> record_backup_schedule_run(const std::string& schedule_id,
+                                          const std::string& expected_next_run_at,
+                                          const std::string& ran_at,
+                                          const std::string& next_run_at);
+
   // --- formation (formation.cpp)
   Result<std::vector<FormationEntry>> formation(const std::string& app_id);
   // Applies all updates or none. Quantities are clamped at 0 from below; kInvalidParams above
