@@ -99,7 +99,7 @@ std::string attachment_name_for(const store::Addon& addon) {
   std::string first;
   for (const auto& var : addon.config_vars) {
     if (!var.ends_with("_URL")) continue;
-    const std::string name = var.substr(0, var.size() - 4);
+    std::string name = var.substr(0, var.size() - 4);
     if (name == "DATABASE") return name;
     if (first.empty()) first = name;
   }

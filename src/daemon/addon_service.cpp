@@ -7,10 +7,7 @@ namespace slipway::daemon {
 AddonService::AddonService(store::Store& store, api::ReleaseControl& releases,
                            std::vector<std::unique_ptr<AddonProvider>> providers,
                            AddonServiceSettings settings)
-    : store_(store),
-      releases_(releases),
-      providers_(std::move(providers)),
-      settings_(std::move(settings)) {
+    : store_(store), releases_(releases), providers_(std::move(providers)), settings_(settings) {
   for (const auto& p : providers_) services_.push_back(p->info());
 }
 

@@ -105,7 +105,7 @@ std::optional<std::string> first_free_attachment_name(
 std::string insert_attachment(Database& db, const std::string& addon_id, const std::string& app_id,
                               const std::string& name,
                               const std::optional<std::string>& namespace_name) {
-  const std::string id = new_uuid();
+  std::string id = new_uuid();
   const std::string now = now_iso8601();
   db.prepare(
         "INSERT INTO addon_attachments(id, addon_id, app_id, name, namespace, created_at,"

@@ -103,11 +103,21 @@ def test_schedule_survives_a_restart_and_goes_with_its_addon(own_server, tmp_pat
     with sqlite3.connect(s.data_dir / "slipway.db") as db:
         db.execute("UPDATE transfer_schedules SET next_run_at = '2020-01-01T00:00:00Z'")
     s.start()
-    deadline = time.time() + 20
-    while time.time() < deadline and s.stderr_path.read_text().count("scheduled backup of") < 1:
-        time.sleep(0.2)
-    time.sleep(1)
-    assert s.stderr_path.read_text().count(f"scheduled backup of {name} (DATABASE_URL) due") == 1
+    # It is a real backup: aNNN, marked scheduled, verified like any other.
+    deadline = time.time() + 120
+    scheduled, transfers = [], []
+    while time.time() < deadline:
+        transfers = s.request("GET", f"/client/v11/apps/{app}/transfers").json
+        scheduled = [t for t in transfers if t.get("schedule")]
+        if scheduled and scheduled[0].get("finished_at"):
+            break
+        time.sleep(1)
+    time.sleep(2)  # a second run would have started by now
+    transfers = s.request("GET", f"/client/v11/apps/{app}/transfers").json
+    scheduled = [t for t in transfers if t.get("schedule")]
+    assert len(scheduled) == 1, transfers
+    assert scheduled[0]["succeeded"] is True, s.request("GET", f"/client/v11/apps/{app}/transfers/{scheduled[0]['num']}?verbose=true").json["logs"]
+    assert "a001" in cli.ok("pg:backups", "-a", app).stdout
     listed = s.request("GET", f"/client/v11/databases/{name}/transfer-schedules").json
     assert listed[0]["last_run_at"] and listed[0]["next_run_at"] > "2020-01-02"
 

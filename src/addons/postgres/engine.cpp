@@ -257,7 +257,9 @@ Result<DatabaseStats> Engine::stats(const DatabaseLocation& location) {
 }
 
 Result<std::string> Engine::admin_url(const DatabaseLocation& location) {
-  auto admin = admin_params(location, false);
+  // Whoever asks is about to connect: the server is started (or adopted) if it is not running,
+  // e.g. a scheduled backup due the moment the platform starts, before supervision's first tick.
+  auto admin = admin_params(location, true);
   if (!admin) return admin.error();
   return with_db(*admin, location.database).url();
 }

@@ -81,7 +81,7 @@ class Engine {
   Status reset(const DatabaseLocation& location, const std::vector<std::string>& extensions);
   Result<DatabaseStats> stats(const DatabaseLocation& location);
   // A URL with full rights on the location's database (the server's admin), for the platform's
-  // own backups and copies. A secret: never log it.
+  // own backups and copies; starts (or adopts) the server first. A secret: never log it.
   Result<std::string> admin_url(const DatabaseLocation& location);
 
   // Plan changes (see move.h). Stops or restores the logins of the location's role (stopping
