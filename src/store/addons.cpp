@@ -3,6 +3,7 @@
 // (@ref:postgresql-shaped-12345)", "Detach ...").
 #include "common/ids.h"
 #include "common/time.h"
+#include "store/config_rows.h"
 #include "store/store.h"
 
 namespace slipway::store {
@@ -133,32 +134,6 @@ Account select_account(Database& db, const std::string& account_id) {
     account.updated_at = q.text(4);
   }
   return account;
-}
-
-void set_config_var(Database& db, const std::string& app_id, const std::string& key,
-                    const std::optional<std::string>& value) {
-  if (value) {
-    db.prepare(
-          "INSERT INTO config_vars(app_id, key, value) VALUES (?,?,?)"
-          " ON CONFLICT(app_id, key) DO UPDATE SET value = excluded.value")
-        .bind(1, app_id)
-        .bind(2, key)
-        .bind(3, *value)
-        .run();
-  } else {
-    db.prepare("DELETE FROM config_vars WHERE app_id = ? AND key = ?")
-        .bind(1, app_id)
-        .bind(2, key)
-        .run();
-  }
-}
-
-ConfigVars app_config(Database& db, const std::string& app_id) {
-  auto q = db.prepare("SELECT key, value FROM config_vars WHERE app_id = ?");
-  q.bind(1, app_id);
-  ConfigVars vars;
-  while (q.step()) vars.emplace(q.text(0), q.text(1));
-  return vars;
 }
 
 std::string ref(const std::string& verb, const std::string& attachment, const Addon& addon) {
@@ -315,13 +290,13 @@ Result<std::pair<AddonAttachment, AddonChange>> Store::attach_addon(const Accoun
     AddonChange change;
     // A credential namespace's attachment shares the add-on's URL but not its config var.
     if (addon->url && !spec.namespace_name) {
-      set_config_var(db, spec.app_id, *name + "_URL", addon->url);
+      write_config_var(db, spec.app_id, *name + "_URL", addon->url);
       std::string description = ref("Attach", *name, *addon);
       if (replaced && replaced->addon.id != addon->id) {
         description += ", " + ref("Detach", replaced->name, replaced->addon);
       }
       change.releases.push_back(insert_release(spec.app_id, user, description,
-                                               app_config(db, spec.app_id), std::nullopt,
+                                               select_config(db, spec.app_id), std::nullopt,
                                                random_hex(24)));
     }
     touch_addon(db, addon->id);
@@ -342,9 +317,9 @@ Result<AddonChange> Store::detach_addon(const Account& user, const std::string& 
     if (!t.namespace_name) {
       // Another attachment may export the same var only under the same name, which the unique
       // index rules out; so the var is this attachment's alone.
-      set_config_var(db, t.app_id, t.config_var(), std::nullopt);
+      write_config_var(db, t.app_id, t.config_var(), std::nullopt);
       change.releases.push_back(insert_release(t.app_id, user, ref("Detach", t.name, t.addon),
-                                               app_config(db, t.app_id), std::nullopt,
+                                               select_config(db, t.app_id), std::nullopt,
                                                random_hex(24)));
     }
     touch_addon(db, t.addon.id);
@@ -376,9 +351,9 @@ Result<AddonChange> Store::finish_provisioning(const std::string& addon_id,
     AddonChange change;
     for (const auto& t : select_attachments(db, "WHERE t.addon_id = ?", addon_id)) {
       if (t.namespace_name) continue;
-      set_config_var(db, t.app_id, t.config_var(), url);
+      write_config_var(db, t.app_id, t.config_var(), url);
       change.releases.push_back(insert_release(t.app_id, creator, ref("Attach", t.name, *addon),
-                                               app_config(db, t.app_id), std::nullopt,
+                                               select_config(db, t.app_id), std::nullopt,
                                                random_hex(24)));
     }
     tx.commit();
@@ -416,9 +391,9 @@ Result<std::pair<Addon, AddonChange>> Store::destroy_addon(const Account& user,
     for (const auto& t : select_attachments(db, "WHERE t.addon_id = ?", addon_id)) {
       db.prepare("DELETE FROM addon_attachments WHERE id = ?").bind(1, t.id).run();
       if (t.namespace_name || !addon->url) continue;
-      set_config_var(db, t.app_id, t.config_var(), std::nullopt);
+      write_config_var(db, t.app_id, t.config_var(), std::nullopt);
       change.releases.push_back(insert_release(t.app_id, user, ref("Detach", t.name, *addon),
-                                               app_config(db, t.app_id), std::nullopt,
+                                               select_config(db, t.app_id), std::nullopt,
                                                random_hex(24)));
     }
     db.prepare("UPDATE addons SET state = 'deprovisioning', updated_at = ? WHERE id = ?")
@@ -443,9 +418,9 @@ std::vector<Release> Store::detach_owned_addons(Database& db, const std::string&
     for (const auto& t : select_attachments(db, "WHERE t.addon_id = ?", addon.id)) {
       db.prepare("DELETE FROM addon_attachments WHERE id = ?").bind(1, t.id).run();
       if (t.app_id == app_id || t.namespace_name || !addon.url) continue;
-      set_config_var(db, t.app_id, t.config_var(), std::nullopt);
+      write_config_var(db, t.app_id, t.config_var(), std::nullopt);
       changed.push_back(insert_release(t.app_id, creator, ref("Detach", t.name, addon),
-                                       app_config(db, t.app_id), std::nullopt, random_hex(24)));
+                                       select_config(db, t.app_id), std::nullopt, random_hex(24)));
     }
   }
   db.prepare("DELETE FROM addons WHERE app_id = ? AND state = 'deprovisioned'")

@@ -1,16 +1,9 @@
 // Config vars: reads, and changes that atomically record the release they make.
+#include "store/config_rows.h"
 #include "store/store.h"
 
 namespace slipway::store {
 namespace {
-
-ConfigVars select_config(Database& db, const std::string& app_id) {
-  auto q = db.prepare("SELECT key, value FROM config_vars WHERE app_id = ? ORDER BY key");
-  q.bind(1, app_id);
-  ConfigVars vars;
-  while (q.step()) vars.emplace(q.text(0), q.text(1));
-  return vars;
-}
 
 std::size_t config_bytes(const ConfigVars& vars) {
   std::size_t total = 0;
@@ -35,6 +28,32 @@ std::string describe(const std::vector<std::string>& set, const std::vector<std:
 }
 
 }  // namespace
+
+ConfigVars select_config(Database& db, const std::string& app_id) {
+  auto q = db.prepare("SELECT key, value FROM config_vars WHERE app_id = ? ORDER BY key");
+  q.bind(1, app_id);
+  ConfigVars vars;
+  while (q.step()) vars.emplace(q.text(0), q.text(1));
+  return vars;
+}
+
+void write_config_var(Database& db, const std::string& app_id, const std::string& key,
+                      const std::optional<std::string>& value) {
+  if (value) {
+    db.prepare(
+          "INSERT INTO config_vars(app_id, key, value) VALUES (?,?,?)"
+          " ON CONFLICT(app_id, key) DO UPDATE SET value = excluded.value")
+        .bind(1, app_id)
+        .bind(2, key)
+        .bind(3, *value)
+        .run();
+  } else {
+    db.prepare("DELETE FROM config_vars WHERE app_id = ? AND key = ?")
+        .bind(1, app_id)
+        .bind(2, key)
+        .run();
+  }
+}
 
 Result<ConfigVars> Store::config_vars(const std::string& app_id) {
   return guarded<ConfigVars>(
@@ -65,22 +84,7 @@ Result<ConfigChangeOutcome> Store::change_config(const std::string& app_id, cons
                             " kB in total (keys and values); this change would make them " +
                             std::to_string(config_bytes(config)) + " bytes.");
     }
-    for (const auto& [key, value] : changes) {
-      if (value) {
-        db.prepare(
-              "INSERT INTO config_vars(app_id, key, value) VALUES (?,?,?)"
-              " ON CONFLICT(app_id, key) DO UPDATE SET value = excluded.value")
-            .bind(1, app_id)
-            .bind(2, key)
-            .bind(3, *value)
-            .run();
-      } else {
-        db.prepare("DELETE FROM config_vars WHERE app_id = ? AND key = ?")
-            .bind(1, app_id)
-            .bind(2, key)
-            .run();
-      }
-    }
+    for (const auto& [key, value] : changes) write_config_var(db, app_id, key, value);
     Release release = insert_release(app_id, user, describe(set, removed), config, std::nullopt,
                                      phase_output_secret);
     tx.commit();
