@@ -130,3 +130,14 @@ def test_schedule_survives_a_restart_and_goes_with_its_addon(own_server, tmp_pat
             break
         time.sleep(0.5)
     assert left == 0
+
+
+def test_a_restore_keeps_the_schedule(cli):
+    """Heroku's restore drops the database's backup schedule; Slipway's keeps it."""
+    app = unique_name()
+    cli.ok("apps:create", app)
+    create_db(cli, app)
+    cli.ok("pg:backups:schedule", "DATABASE", "--at", "03:00 Europe/Paris", "-a", app)
+    cli.ok("pg:backups:capture", "-a", app, timeout=180)
+    cli.ok("pg:backups:restore", "b001", "DATABASE", "--confirm", app, "-a", app, timeout=180)
+    assert "DATABASE_URL: daily at 3:00 Europe/Paris" in schedules(cli, app)
