@@ -181,9 +181,7 @@ Result<Reply> resolve(const ApiDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_addon_attachment_routes(Routes& routes, const ApiDeps& deps) {
-  auto bind = [&deps](Result<Reply> (*fn)(const ApiDeps&, RequestContext&)) {
-    return [&deps, fn](RequestContext& ctx) { return fn(deps, ctx); };
-  };
+  const auto bind = [&deps](ResourceHandler fn) { return with_deps(deps, fn); };
   routes.add(http::verb::get, "/addon-attachments", bind(list_all));
   routes.add(http::verb::post, "/addon-attachments", bind(attach));
   routes.add(http::verb::get, "/addon-attachments/{attachment}", bind(show));

@@ -254,9 +254,7 @@ Result<Reply> show_plan(const ApiDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_addon_routes(Routes& routes, const ApiDeps& deps) {
-  auto bind = [&deps](Result<Reply> (*fn)(const ApiDeps&, RequestContext&)) {
-    return [&deps, fn](RequestContext& ctx) { return fn(deps, ctx); };
-  };
+  const auto bind = [&deps](ResourceHandler fn) { return with_deps(deps, fn); };
   routes.add(http::verb::get, "/apps/{app}/addons", bind(list_app_addons));
   routes.add(http::verb::post, "/apps/{app}/addons", bind(create_addon));
   routes.add(http::verb::get, "/apps/{app}/addons/{addon}", bind(show_app_addon));

@@ -114,9 +114,7 @@ Result<Reply> destroy_app(const ApiDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_app_routes(Routes& routes, const ApiDeps& deps) {
-  auto bind = [&deps](Result<Reply> (*fn)(const ApiDeps&, RequestContext&)) {
-    return [&deps, fn](RequestContext& ctx) { return fn(deps, ctx); };
-  };
+  const auto bind = [&deps](ResourceHandler fn) { return with_deps(deps, fn); };
   routes.add(http::verb::post, "/apps", bind(create_app));
   routes.add(http::verb::get, "/apps", bind(list_apps));
   routes.add(http::verb::get, "/users/{user}/apps", [&deps](RequestContext& ctx) -> Result<Reply> {

@@ -180,9 +180,7 @@ Result<Reply> credentials(const ApiDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_pg_database_routes(Routes& routes, const ApiDeps& deps) {
-  auto bind = [&deps](Result<Reply> (*fn)(const ApiDeps&, RequestContext&)) {
-    return [&deps, fn](RequestContext& ctx) { return fn(deps, ctx); };
-  };
+  const auto bind = [&deps](ResourceHandler fn) { return with_deps(deps, fn); };
   routes.add(http::verb::get, "/client/v11/databases/{addon}", bind(show_database));
   routes.add(http::verb::get, "/client/v11/databases/{addon}/wait_status", bind(wait_status));
   routes.add(http::verb::put, "/client/v11/databases/{addon}/reset", bind(reset_database));

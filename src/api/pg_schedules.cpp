@@ -86,9 +86,7 @@ Result<Reply> delete_schedule(const ApiDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_pg_schedule_routes(Routes& routes, const ApiDeps& deps) {
-  auto bind = [&deps](Result<Reply> (*fn)(const ApiDeps&, RequestContext&)) {
-    return [&deps, fn](RequestContext& ctx) { return fn(deps, ctx); };
-  };
+  const auto bind = [&deps](ResourceHandler fn) { return with_deps(deps, fn); };
   routes.add(http::verb::get, "/client/v11/databases/{addon}/transfer-schedules",
              bind(list_schedules));
   routes.add(http::verb::post, "/client/v11/databases/{addon}/transfer-schedules",

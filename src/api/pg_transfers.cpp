@@ -208,9 +208,7 @@ Result<Reply> download(const ApiDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_pg_transfer_routes(Routes& routes, const ApiDeps& deps) {
-  auto bind = [&deps](Result<Reply> (*fn)(const ApiDeps&, RequestContext&)) {
-    return [&deps, fn](RequestContext& ctx) { return fn(deps, ctx); };
-  };
+  const auto bind = [&deps](ResourceHandler fn) { return with_deps(deps, fn); };
   routes.add(http::verb::post, "/client/v11/databases/{addon}/backups", bind(capture));
   routes.add(http::verb::post, "/client/v11/databases/{addon}/restores", bind(restore));
   routes.add(http::verb::post, "/client/v11/databases/{addon}/transfers", bind(copy));

@@ -28,6 +28,12 @@ struct ApiDeps {
   const ApiSettings& settings;
 };
 
+// A resource file's handler, bound to the shared dependencies for Routes::add.
+using ResourceHandler = Result<Reply> (*)(const ApiDeps&, RequestContext&);
+inline Handler with_deps(const ApiDeps& deps, ResourceHandler fn) {
+  return [&deps, fn](RequestContext& ctx) { return fn(deps, ctx); };
+}
+
 void register_account_routes(Routes& routes, const ApiDeps& deps);
 void register_app_routes(Routes& routes, const ApiDeps& deps);
 void register_config_var_routes(Routes& routes, const ApiDeps& deps);

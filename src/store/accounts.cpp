@@ -2,6 +2,7 @@
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/time.h"
+#include "store/account_rows.h"
 #include "store/store.h"
 
 namespace slipway::store {
@@ -26,6 +27,15 @@ Account read_account(const Statement& q) {
 constexpr std::string_view kAccountColumns = "id, email, name, created_at, updated_at";
 
 }  // namespace
+
+Account select_account(Database& db, const std::string& account_id) {
+  auto q = db.prepare("SELECT " + std::string(kAccountColumns) + " FROM accounts WHERE id = ?");
+  q.bind(1, account_id);
+  if (q.step()) return read_account(q);
+  Account missing;
+  missing.id = account_id;
+  return missing;
+}
 
 Result<Account> Store::ensure_account(const std::string& email) {
   return guarded<Account>([&](Database& db) -> Result<Account> {

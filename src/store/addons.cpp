@@ -3,6 +3,7 @@
 // (@ref:postgresql-shaped-12345)", "Detach ...").
 #include "common/ids.h"
 #include "common/time.h"
+#include "store/account_rows.h"
 #include "store/config_rows.h"
 #include "store/store.h"
 
@@ -120,20 +121,6 @@ std::string insert_attachment(Database& db, const std::string& addon_id, const s
       .bind(7, now)
       .run();
   return id;
-}
-
-Account select_account(Database& db, const std::string& account_id) {
-  auto q = db.prepare("SELECT id, email, name, created_at, created_at FROM accounts WHERE id = ?");
-  q.bind(1, account_id);
-  Account account;
-  if (q.step()) {
-    account.id = q.text(0);
-    account.email = q.text(1);
-    account.name = q.text(2);
-    account.created_at = q.text(3);
-    account.updated_at = q.text(4);
-  }
-  return account;
 }
 
 std::string ref(const std::string& verb, const std::string& attachment, const Addon& addon) {
