@@ -40,24 +40,47 @@ void PlanChanges::work_once() {
 }
 
 void PlanChanges::run(const store::PlanChange& pending, PlanMover& mover) {
-  spdlog::info("add-on {}: changing plan {} -> {}", pending.addon_name, pending.from_plan,
-               pending.to_plan);
-  auto target = mover.provision_target(pending);
-  if (!target) {
-    roll_back(pending, mover,
-              "provisioning " + pending.to_plan + " failed: " + target.error().message);
+  store::PlanChange change = pending;
+  if (!change.target_json) {
+    spdlog::info("add-on {}: changing plan {} -> {}", change.addon_name, change.from_plan,
+                 change.to_plan);
+    auto target = mover.provision_target(change);
+    if (!target) {
+      roll_back(change, mover,
+                "provisioning " + change.to_plan + " failed: " + target.error().message);
+      return;
+    }
+    auto recorded = store_.record_plan_change_target(change.id, target->resource_json, target->url);
+    if (!recorded) {
+      roll_back(change, mover, recorded.error().message);
+      return;
+    }
+    change = *recorded;
+  }
+  auto synced = mover.sync_target(change);
+  if (!synced) {
+    sync_started_.erase(change.id);
+    roll_back(change, mover, "copying the data failed: " + synced.error().message);
     return;
   }
-  auto recorded = store_.record_plan_change_target(pending.id, target->resource_json, target->url);
-  if (!recorded) {
-    roll_back(pending, mover, recorded.error().message);
-    return;
+  if (!*synced) {
+    const auto since = sync_started_.try_emplace(change.id, Clock::now()).first->second;
+    if (Clock::now() - since > settings_.sync_timeout) {
+      sync_started_.erase(change.id);
+      roll_back(change, mover, "copying the data took too long");
+    }
+    return;  // the worker's next pass looks again
   }
+  sync_started_.erase(change.id);
+  cut_over(change, mover);
+}
+
+void PlanChanges::cut_over(const store::PlanChange& synced, PlanMover& mover) {
   // The cut-over: from here the app is in maintenance until finish() or roll_back().
   const auto started = Clock::now();
-  auto change = store_.enter_cutover(pending.id);
+  auto change = store_.enter_cutover(synced.id);
   if (!change) {
-    roll_back(*recorded, mover, change.error().message);
+    roll_back(synced, mover, change.error().message);
     return;
   }
   runtime_.app_changed(change->app_id);

@@ -176,6 +176,25 @@ Result<ProvisionedResource> PostgresProvider::provision_target(const store::Plan
   return ProvisionedResource{to_json(*location), location->url()};
 }
 
+Result<bool> PostgresProvider::sync_target(const store::PlanChange& change) {
+  auto source = database_location(change.source_json);
+  if (!source) return source.error();
+  if (!change.target_json) return make_error(ErrorCode::kInternal, "no new database recorded");
+  auto target = database_location(*change.target_json);
+  if (!target) return target.error();
+  auto started = engine_->move_started(*target, change.resource_key);
+  if (!started) return started.error();
+  if (*started) return engine_->move_ready(*target, change.resource_key);
+  auto why_not = engine_->start_move(*source, *target, change.resource_key);
+  if (!why_not) return why_not.error();
+  if (*why_not) {
+    spdlog::warn("add-on {}: its data is copied inside the maintenance window: {}",
+                 change.addon_name, **why_not);
+    return true;
+  }
+  return false;
+}
+
 Status PostgresProvider::fence_source(const store::PlanChange& change, bool fenced) {
   auto source = database_location(change.source_json);
   if (!source) return source.error();
@@ -188,13 +207,17 @@ Status PostgresProvider::copy_to_target(const store::PlanChange& change) {
   if (!change.target_json) return make_error(ErrorCode::kInternal, "no new database recorded");
   auto target = database_location(*change.target_json);
   if (!target) return target.error();
-  return engine_->copy_and_verify(*source, *target);
+  return engine_->finish_move(*source, *target, change.resource_key);
 }
 
 Status PostgresProvider::release_target(const store::PlanChange& change) {
+  auto source = database_location(change.source_json);
+  if (!source) return source.error();
   if (change.target_json) {
     auto target = database_location(*change.target_json);
     if (!target) return target.error();
+    // The stream first: the source's slot would keep its WAL forever.
+    if (auto s = engine_->drop_move(*source, *target, change.resource_key); !s) return s;
     return engine_->deprovision(*target);
   }
   auto plan = pg::find_plan(change.to_plan);
@@ -215,6 +238,7 @@ Status PostgresProvider::release_source(const store::PlanChange& change) {
   if (!source) return source.error();
   spdlog::info("add-on {}: the rollback window is over; dropping its old database",
                change.addon_name);
+  if (auto s = engine_->drop_move(*source, std::nullopt, change.resource_key); !s) return s;
   return engine_->deprovision(*source);
 }
 

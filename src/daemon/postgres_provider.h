@@ -31,9 +31,12 @@ class PostgresProvider : public AddonProvider, public api::PostgresControl, publ
   Result<api::PostgresInfo> info(const store::Addon& addon) override;
   Status reset(const store::Addon& addon, const std::vector<std::string>& extensions) override;
 
-  // PlanMover (plan_change.h): a new database under the change's key; the old one fenced by
-  // revoking its role's logins; pg_dump | pg_restore, then row counts and sequences compared.
+  // PlanMover (plan_change.h): a new database under the change's key, filled by logical
+  // replication while the app runs (or, when the old one cannot be streamed, by pg_dump |
+  // pg_restore in the cut-over); the old one fenced by revoking its role's logins; row counts
+  // and sequences compared.
   Result<ProvisionedResource> provision_target(const store::PlanChange& change) override;
+  Result<bool> sync_target(const store::PlanChange& change) override;
   Status fence_source(const store::PlanChange& change, bool fenced) override;
   Status copy_to_target(const store::PlanChange& change) override;
   Status release_target(const store::PlanChange& change) override;

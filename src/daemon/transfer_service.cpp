@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "addons/postgres/plans.h"
@@ -52,6 +54,8 @@ struct TransferService::Job {
   json spec;
   const std::atomic<bool>& cancel;
   std::int64_t source_bytes = 0;
+  // Verification's scratch database: dropped once the transfer is finished, off its clock.
+  std::optional<std::pair<std::string, std::string>> scratch;  // admin URL, database name
 };
 
 TransferService::TransferService(store::Store& store, store::BlobStore& blobs,
@@ -228,6 +232,7 @@ void TransferService::execute(const store::Transfer& t, const std::atomic<bool>&
   }
   std::error_code ec;
   for (const auto* suffix : {".dump", ".download"}) fs::remove(work_dir() / (t.id + suffix), ec);
+  if (job.scratch) drop_scratch(job.scratch->first, job.scratch->second);
   if (outcome.ok()) return;  // the step finished it
   if (cancel.load()) {
     (void)store_.cancel_transfer(t.id);  // no-op when the API marked it already
@@ -258,21 +263,28 @@ Status TransferService::dump(Job& job, const std::string& admin_url, const fs::p
   log(job.transfer.id, "info",
       "pg_dump -Fc -Z " + settings_.compression + " of " + job.transfer.from_name + " started");
 
-  std::atomic<bool> done{false};
+  std::mutex done_mutex;
+  std::condition_variable done_changed;
+  bool done = false;
   Result<ToolOutcome> outcome = ToolOutcome{};
   std::thread dumper([&] {
-    outcome =
+    auto ran =
         run_tool({pg_program("pg_dump"), "--format=custom", "--compress=" + settings_.compression,
                   "--no-sync", "--snapshot=" + snapshot, "--file=" + file.string()},
                  *env, &job.cancel);
-    done.store(true);
+    const std::lock_guard lock(done_mutex);
+    outcome = std::move(ran);
+    done = true;
+    done_changed.notify_all();
   });
   Result<std::vector<TableRows>> counted = std::vector<TableRows>{};
   if (counts) counted = count_rows(*conn);
-  // processed_bytes follows the archive as it grows, for the CLI's progress line.
-  while (!done.load()) {
+  // processed_bytes follows the archive as it grows, for the CLI's progress line; the wait
+  // ends the moment pg_dump does.
+  for (;;) {
     (void)store_.set_transfer_progress(job.transfer.id, file_size_or_zero(file), job.source_bytes);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::unique_lock lock(done_mutex);
+    if (done_changed.wait_for(lock, std::chrono::milliseconds(500), [&] { return done; })) break;
   }
   dumper.join();
   (void)conn->query("COMMIT");
@@ -333,10 +345,24 @@ Result<std::string> TransferService::verify(Job& job, const std::string& admin_u
     if (!v.ok) return make_error(ErrorCode::kInvalidParams, v.message);
     return v.message;
   }();
-  if (auto d = admin->query("DROP DATABASE IF EXISTS " + *name + " WITH (FORCE)"); !d) {
-    spdlog::warn("could not drop the scratch database {}: {}", scratch, d.error().message);
-  }
+  job.scratch = std::pair{admin_url, scratch};
   return result;
+}
+
+void TransferService::drop_scratch(const std::string& admin_url, const std::string& database) {
+  const Status dropped = [&]() -> Status {
+    auto admin = connect(admin_url);
+    if (!admin) return admin.error();
+    auto name = admin->identifier(database);
+    if (!name) return name.error();
+    if (auto d = admin->query("DROP DATABASE IF EXISTS " + *name + " WITH (FORCE)"); !d) {
+      return d.error();
+    }
+    return {};
+  }();
+  if (!dropped) {
+    spdlog::warn("could not drop the scratch database {}: {}", database, dropped.error().message);
+  }
 }
 
 Status TransferService::run_backup(Job& job) {

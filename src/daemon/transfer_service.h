@@ -80,6 +80,7 @@ class TransferService : public api::TransferControl {
   Result<std::string> verify(Job& job, const std::string& admin_url,
                              const std::filesystem::path& file,
                              const std::vector<TableRows>& dumped);
+  void drop_scratch(const std::string& admin_url, const std::string& database);
   void log(const std::string& id, std::string_view level, const std::string& message);
   std::filesystem::path work_dir() const { return settings_.data_dir / "transfers"; }
   std::string pg_program(std::string_view name) const;

@@ -39,6 +39,18 @@ def count(url, table="items"):
     return int(r.stdout.strip())
 
 
+def scratch_databases_left(url):
+    """Verification's scratch databases still on the server (dropped just after the capture
+    finishes, off its clock)."""
+    deadline = time.time() + 10
+    while True:
+        r = psql(url, "select count(*) from pg_database where datname like 'slipway\\_verify%'")
+        assert r.returncode == 0, r.stderr
+        if int(r.stdout.strip()) == 0 or time.time() > deadline:
+            return int(r.stdout.strip())
+        time.sleep(0.2)
+
+
 def transfers(server, app):
     return server.request("GET", f"/client/v11/apps/{app}/transfers").json
 
@@ -52,6 +64,7 @@ def test_capture_list_info_restore(cli, server):
     info = cli.ok("pg:backups:info", "b001", "-a", app).stdout
     assert "Verified: 1 tables, 5 rows match" in info, info
     assert "Manual" in info
+    assert scratch_databases_left(url) == 0
     [t] = transfers(server, app)
     assert t["from_type"] == "pg_dump" and t["to_type"] == "gof3r" and t["succeeded"] is True
     assert "@" not in t["from_url"] or ":" not in t["from_url"].split("@")[0][11:]
@@ -173,6 +186,7 @@ def test_corrupt_archive_fails_verification(own_server, tmp_path):
     assert t["succeeded"] is False
     assert not re.search(r"b001.*Completed", cli.ok("pg:backups", "-a", app).stdout)
     assert "Verification failed" in cli.ok("pg:backups:info", "b001", "-a", app).stdout
+    assert scratch_databases_left(url) == 0
 
 
 def test_postgres_killed_mid_capture_then_next_capture_works(own_server, tmp_path):

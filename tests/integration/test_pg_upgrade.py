@@ -96,21 +96,37 @@ def addon_json(server, app, name):
 
 
 def cutover_ms(server):
-    logs = Path(server.stdout_path).read_text() + Path(server.stderr_path).read_text()
+    logs = server_log(server)
     return [int(ms) for ms in re.findall(r"the cut-over \(maintenance on to off\) took (\d+) ms",
                                          logs)]
 
 
-def change_plan(server, cli, app, name, plan, old_url):
+def server_log(server):
+    return Path(server.stdout_path).read_text() + Path(server.stderr_path).read_text()
+
+
+def streamed_moves(server):
+    """Plan changes whose data was streamed while the app ran (logical replication)."""
+    return len(re.findall(r"postgres: streaming \d+ tables to the new database", server_log(server)))
+
+
+def replication_slots(url):
+    r = psql(url, "select count(*) from pg_replication_slots")
+    assert r.returncode == 0, r.stderr
+    return int(r.stdout.strip())
+
+
+def change_plan(server, cli, app, name, plan, old_url, app_deployed=True):
     proc = cli.ok("addons:upgrade", "DATABASE", f"heroku-postgresql:{plan}", "-a", app)
     assert plan in proc.stdout + proc.stderr
     wait_for(lambda: addon_json(server, app, name)["plan"]["name"] == f"heroku-postgresql:{plan}",
              timeout=240, interval=0.5, what=f"{name} on {plan}")
     new_url = config(cli, app)["DATABASE_URL"]
     assert new_url != old_url
-    new_port = str(urllib.parse.urlsplit(new_url).port)
-    wait_for(lambda: (which_db(server, app) or {}).get("port") == new_port, timeout=60,
-             what="the app on the new database")
+    if app_deployed:
+        new_port = str(urllib.parse.urlsplit(new_url).port)
+        wait_for(lambda: (which_db(server, app) or {}).get("port") == new_port, timeout=60,
+                 what="the app on the new database")
     return new_url
 
 
@@ -141,6 +157,10 @@ def test_upgrade_under_load_keeps_every_acknowledged_write_then_downgrade(platfo
     assert server.request("GET", f"/apps/{app}").json["maintenance"] is False
     # The old database is kept, but the app's role can no longer reach it.
     assert psql(old_url, "select 1").returncode != 0
+    # The data was copied while the app ran; only the last writes were left for the cut-over.
+    assert streamed_moves(server) == 1
+    assert "copied inside the maintenance window" not in server_log(server)
+    assert replication_slots(new_url) == 0
     print(f"\nplan change under load: cut-over {cutover_ms(server)} ms (maintenance on to off),"
           f" longest stretch without an acknowledged write {load.longest_gap:.2f} s,"
           f" {len(load.acked)} writes acknowledged, {load.failed} refused")
@@ -149,6 +169,8 @@ def test_upgrade_under_load_keeps_every_acknowledged_write_then_downgrade(platfo
     count = psql(down_url, "select count(*) from greetings_write").stdout.strip()
     assert int(count) >= len(load.acked)
     assert addon_json(server, app, name)["id"] == before["id"]
+    assert streamed_moves(server) == 2
+    assert replication_slots(down_url) == 0
 
 
 def test_failed_upgrade_leaves_the_app_on_its_old_database(platform, tmp_path):
@@ -222,3 +244,60 @@ def test_attach_as_and_promote_switch_the_app_between_databases_and_back(platfor
     cli.ok("addons:attach", first, "--as", "REPORTING", "-a", app)
     urls = config(cli, app)
     assert urls["REPORTING_URL"] == urls["DATABASE_URL"]
+
+
+def test_a_table_without_a_primary_key_is_copied_inside_the_window(platform):
+    server, cli = platform
+    app = "pgnokey"
+    cli.ok("apps:create", app)
+    name = create_db(cli, app)
+    url = config(cli, app)["DATABASE_URL"]
+    made = psql(url, "create table events (at timestamptz, what text);"
+                     "insert into events select now(), 'e' || g from generate_series(1, 300) g")
+    assert made.returncode == 0, made.stderr
+    new_url = change_plan(server, cli, app, name, "standard-0", url, app_deployed=False)
+    assert psql(new_url, "select count(*) from events").stdout.strip() == "300"
+    # Streaming would have made the app's updates of that table fail; the copy ran in the window.
+    assert streamed_moves(server) == 0
+    assert ("copied inside the maintenance window: table public.events has no primary key"
+            in server_log(server))
+
+
+def test_a_control_plane_killed_mid_change_finishes_or_rolls_back(own_server, tmp_path):
+    server = own_server(env=FAST).start()
+    cli = HerokuCli(server, tmp_path / "home")
+    app = "pgkill"
+    cli.ok("apps:create", app)
+    name = create_db(cli, app)
+    url = config(cli, app)["DATABASE_URL"]
+    made = psql(url, "create table items (id bigint primary key, note text);"
+                     "insert into items select g, md5(g::text) from generate_series(1, 400000) g")
+    assert made.returncode == 0, made.stderr
+    cli.ok("addons:upgrade", "DATABASE", "heroku-postgresql:standard-0", "-a", app)
+    wait_for(lambda: streamed_moves(server) == 1, timeout=60, interval=0.05,
+             what="the copy under way")
+    server.kill()  # PostgreSQL outlives it, as after a crash of the control plane
+    server.start()
+
+    def settled():
+        addon = addon_json(server, app, name)
+        if addon["plan"]["name"] == "heroku-postgresql:standard-0":
+            return "moved"
+        return "failed" if "failed" in (addon.get("provision_message") or "") else None
+
+    outcome = wait_for(settled, timeout=240, interval=0.5, what="the change settled")
+    print(f"\nkilled mid-change: {outcome}")
+    if outcome == "failed":  # caught in the cut-over: rolled back, and the next attempt works
+        assert config(cli, app)["DATABASE_URL"] == url
+        change_plan(server, cli, app, name, "standard-0", url, app_deployed=False)
+    new_url = config(cli, app)["DATABASE_URL"]
+    assert new_url != url
+    assert psql(new_url, "select count(*) from items").stdout.strip() == "400000"
+    assert server.request("GET", f"/apps/{app}").json["maintenance"] is False
+    assert "Standard 0" in cli.ok("pg:info", "-a", app).stdout
+    # No replication slot outlived the change on either server (one would hold WAL forever); a
+    # second database on the shared cluster looks at the source's server.
+    cli.ok("apps:create", "pgwitness")
+    create_db(cli, "pgwitness")
+    assert replication_slots(config(cli, "pgwitness")["DATABASE_URL"]) == 0
+    assert replication_slots(new_url) == 0

@@ -8,6 +8,7 @@
 
 #include "addons/postgres/move.h"
 #include "addons/postgres/names.h"
+#include "addons/postgres/stream.h"
 #include "common/fs.h"
 
 namespace slipway::addons::postgres {
@@ -18,6 +19,10 @@ namespace fs = std::filesystem;
 // Superuser connections the server keeps back (superuser_reserved_connections' default): a
 // dedicated instance gets the plan's connections plus these, for the platform's own sessions.
 constexpr int kReservedConnections = 3;
+
+// How long a plan change's cut-over waits for the new database to apply the last writes (the
+// app is in maintenance meanwhile; then it gives up and stays on the old one).
+constexpr std::chrono::seconds kCatchUpTimeout{60};
 
 // The postgres user passes through DATA_DIR/postgres to its instance directories (0700, its
 // own); nobody can list it. Without root everything is ours: owner-only.
@@ -270,18 +275,85 @@ Status Engine::set_logins(const DatabaseLocation& location, bool allowed) {
   return postgres::set_logins(*admin, location.user, allowed);
 }
 
-Status Engine::copy_and_verify(const DatabaseLocation& from, const DatabaseLocation& to) {
+Result<std::pair<ConnectParams, ConnectParams>> Engine::move_ends(const DatabaseLocation& from,
+                                                                  const DatabaseLocation& to) {
   auto source = admin_params(from, true);
   if (!source) return source.error();
   auto target = admin_params(to, true);
   if (!target) return target.error();
-  const ConnectParams source_db = with_db(*source, from.database);
-  const ConnectParams target_db = with_db(*target, to.database);
+  return std::pair{with_db(*source, from.database), with_db(*target, to.database)};
+}
+
+Status Engine::copy_and_verify(const DatabaseLocation& from, const DatabaseLocation& to) {
+  auto ends = move_ends(from, to);
+  if (!ends) return ends.error();
+  const auto& [source_db, target_db] = *ends;
   if (auto s = copy_database(options_.bin_dir, root() / "moves", source_db, target_db, to.user);
       !s) {
     return s;
   }
   return verify_copy(source_db, target_db);
+}
+
+Result<std::optional<std::string>> Engine::start_move(const DatabaseLocation& from,
+                                                      const DatabaseLocation& to,
+                                                      const std::string& key) {
+  auto ends = move_ends(from, to);
+  if (!ends) return ends.error();
+  const auto& [source_db, target_db] = *ends;
+  auto why_not = why_not_streamable(source_db);
+  if (!why_not || *why_not) return why_not;
+  const std::string name = stream_name(key);
+  // What an interrupted attempt left goes first: a stream, a half-restored schema.
+  if (auto s = drop_stream(source_db, target_db, name); !s) return s.error();
+  auto target_admin = admin_params(to, false);
+  if (!target_admin) return target_admin.error();
+  if (auto s = recreate_database(*target_admin, to.database, to.user, {}); !s) return s.error();
+  if (auto s =
+          start_stream(options_.bin_dir, root() / "moves", source_db, target_db, to.user, name);
+      !s) {
+    return s.error();
+  }
+  return std::optional<std::string>();
+}
+
+Result<bool> Engine::move_started(const DatabaseLocation& to, const std::string& key) {
+  auto target = admin_params(to, true);
+  if (!target) return target.error();
+  return stream_exists(with_db(*target, to.database), stream_name(key));
+}
+
+Result<bool> Engine::move_ready(const DatabaseLocation& to, const std::string& key) {
+  auto target = admin_params(to, true);
+  if (!target) return target.error();
+  return stream_ready(with_db(*target, to.database), stream_name(key));
+}
+
+Status Engine::finish_move(const DatabaseLocation& from, const DatabaseLocation& to,
+                           const std::string& key) {
+  auto started = move_started(to, key);
+  if (!started) return started.error();
+  if (!*started) return copy_and_verify(from, to);
+  auto ends = move_ends(from, to);
+  if (!ends) return ends.error();
+  const auto& [source_db, target_db] = *ends;
+  const auto deadline = std::chrono::steady_clock::now() + kCatchUpTimeout;
+  if (auto s = finish_stream(source_db, target_db, stream_name(key), deadline); !s) return s;
+  return verify_copy(source_db, target_db);
+}
+
+Status Engine::drop_move(const DatabaseLocation& from, const std::optional<DatabaseLocation>& to,
+                         const std::string& key) {
+  auto source = admin_params(from, true);
+  if (!source) return source.error();
+  const ConnectParams source_db = with_db(*source, from.database);
+  if (to) {
+    // A target that no longer exists holds no subscription.
+    if (auto target = admin_params(*to, true)) {
+      return drop_stream(source_db, with_db(*target, to->database), stream_name(key));
+    }
+  }
+  return drop_stream_source(source_db, stream_name(key));
 }
 
 Status Engine::supervise() {

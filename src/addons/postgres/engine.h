@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "addons/postgres/instance.h"
@@ -91,6 +92,20 @@ class Engine {
   // every table's row count and every sequence on both sides.
   Status copy_and_verify(const DatabaseLocation& from, const DatabaseLocation& to);
 
+  // The same in two steps, with the app still up for the long one (see stream.h); `key` names
+  // the move. start_move empties `to` and starts streaming `from` into it, or says why it
+  // cannot (then finish_move copies everything). move_ready: whether the initial copy is done.
+  // finish_move, once `from` is fenced: catches up, copies the sequences and verifies, or
+  // copies and verifies when nothing was streamed. drop_move removes what a failed move left.
+  Result<std::optional<std::string>> start_move(const DatabaseLocation& from,
+                                                const DatabaseLocation& to, const std::string& key);
+  Result<bool> move_started(const DatabaseLocation& to, const std::string& key);
+  Result<bool> move_ready(const DatabaseLocation& to, const std::string& key);
+  Status finish_move(const DatabaseLocation& from, const DatabaseLocation& to,
+                     const std::string& key);
+  Status drop_move(const DatabaseLocation& from, const std::optional<DatabaseLocation>& to,
+                   const std::string& key);
+
   // The supervision tick (every few seconds): restarts each server this engine started or
   // adopted that stopped answering. Returns the first failure; the next tick tries again.
   Status supervise();
@@ -110,6 +125,9 @@ class Engine {
   std::filesystem::path root() const { return options_.data_dir / "postgres"; }
   std::shared_ptr<Instance> dedicated(const std::string& id);
   Result<ConnectParams> admin_params(const DatabaseLocation& location, bool start);
+  // Superuser parameters for both databases of a move (their servers started first).
+  Result<std::pair<ConnectParams, ConnectParams>> move_ends(const DatabaseLocation& from,
+                                                            const DatabaseLocation& to);
   Result<DatabaseLocation> provision_shared(const std::string& addon_id, const Plan& plan);
   Result<DatabaseLocation> provision_dedicated(const std::string& addon_id, const Plan& plan);
   Status prepare(Instance& instance);

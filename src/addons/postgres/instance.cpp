@@ -229,6 +229,9 @@ Status Instance::start_locked(Clock::time_point deadline) {
     args.emplace_back("-c");
     args.emplace_back("max_connections=" + std::to_string(*config_.max_connections));
   }
+  // Plan changes stream the data out with logical replication while the app keeps running.
+  args.emplace_back("-c");
+  args.emplace_back("wal_level=logical");
   // Just after a SIGKILL the old server's backends may still hold its shared memory for a
   // moment, and the new postmaster exits at once; try again until the deadline.
   Status last = make_error(ErrorCode::kInternal, "PostgreSQL did not start");

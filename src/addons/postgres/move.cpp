@@ -90,14 +90,19 @@ Status set_logins(const ConnectParams& admin, const std::string& user, bool allo
 }
 
 Status copy_database(const fs::path& bin_dir, const fs::path& work_dir, const ConnectParams& source,
-                     const ConnectParams& target, const std::string& target_role) {
+                     const ConnectParams& target, const std::string& target_role, CopyWhat what) {
   if (auto s = make_directories(work_dir, 0700); !s) return s;
   const fs::path dump = work_dir / ("move-" + random_hex(8) + ".dump");
   // Compression level 1: the file is read back at once, so speed beats size here.
-  auto dumped = run_program(
-      {(bin_dir / "pg_dump").string(), "--format=custom", "--compress=1", "--no-owner",
-       "--no-privileges", "--file=" + dump.string(), "--dbname=" + source.get("dbname")},
-      work_dir, std::nullopt, libpq_env(source));
+  std::vector<std::string> argv = {(bin_dir / "pg_dump").string(),
+                                   "--format=custom",
+                                   "--compress=1",
+                                   "--no-owner",
+                                   "--no-privileges",
+                                   "--file=" + dump.string(),
+                                   "--dbname=" + source.get("dbname")};
+  if (what == CopyWhat::kSchema) argv.emplace_back("--schema-only");
+  auto dumped = run_program(argv, work_dir, std::nullopt, libpq_env(source));
   Status result;
   if (!dumped) {
     result = make_error(ErrorCode::kInternal, "pg_dump failed: " + dumped.error().message);

@@ -1,6 +1,7 @@
 // Moving an add-on's database to another location (a plan change): stop the source taking
-// writes, copy it with pg_dump | pg_restore, and check the copy is complete before anything is
-// switched over. Each step is safe to repeat.
+// writes, copy it with pg_dump (to a file) and pg_restore, and check the copy is complete before
+// anything is switched over. Each step is safe to repeat. stream.h copies while the source
+// still takes writes; these are its building blocks and its fallback.
 #pragma once
 
 #include <filesystem>
@@ -16,12 +17,14 @@ namespace slipway::addons::postgres {
 // once none is left, so no write of it lands afterwards. With true, logins work again.
 Status set_logins(const ConnectParams& admin, const std::string& user, bool allowed);
 
+enum class CopyWhat { kEverything, kSchema };
+
 // Dumps the database `source` names into the one `target` names (both superuser parameters),
 // every object restored as owned by `target_role`, in one transaction (a failed restore leaves
 // the target as it was). The dump file lives in `work_dir` and is removed afterwards.
 Status copy_database(const std::filesystem::path& bin_dir, const std::filesystem::path& work_dir,
                      const ConnectParams& source, const ConnectParams& target,
-                     const std::string& target_role);
+                     const std::string& target_role, CopyWhat what = CopyWhat::kEverything);
 
 // Every user table's row count and every sequence's position are equal on both sides;
 // otherwise kInternal naming the first difference.

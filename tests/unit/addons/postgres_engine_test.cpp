@@ -21,37 +21,16 @@
 #include "addons/postgres/pq.h"
 #include "addons/postgres/process.h"
 #include "common/fs.h"
+#include "postgres_test_support.h"
 
 namespace slipway::addons::postgres {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kBinDir = "/usr/lib/postgresql/15/bin";
+using namespace slipway::addons::postgres::testing;  // NOLINT(google-build-using-namespace)
+
 fs::path bin(const char* program) { return fs::path(kBinDir) / program; }
-
-Plan plan(const char* name) { return find_plan(name).value(); }
-
-ConnectParams as_tenant(const DatabaseLocation& loc, const std::string& database) {
-  ConnectParams params;
-  params.set("host", loc.host)
-      .set("port", std::to_string(loc.port))
-      .set("dbname", database)
-      .set("user", loc.user)
-      .set("password", loc.password)
-      .set("sslmode", "disable");
-  return params;
-}
-
-Result<Connection> connect(const DatabaseLocation& loc) {
-  return Connection::open(as_tenant(loc, loc.database));
-}
-
-std::string scalar(Connection& conn, const std::string& sql) {
-  auto rows = conn.query(sql);
-  EXPECT_TRUE(rows.ok()) << sql << ": " << (rows.ok() ? "" : rows.error().message);
-  return rows.ok() && !rows->empty() ? rows->at(0).at(0).value_or("") : "";
-}
 
 pid_t pid_in(const fs::path& instance_dir) {
   std::ifstream in(instance_dir / "data" / "postmaster.pid");
@@ -63,10 +42,7 @@ pid_t pid_in(const fs::path& instance_dir) {
 class PostgresEngineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string pattern = (fs::temp_directory_path() / "slipway-pg-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    root_ = new fs::path(pattern);
-    ::chmod(root_->c_str(), 0755);  // the postgres user passes through when we are root
+    root_ = new fs::path(make_sandbox_dir());
     engine_ = open_engine().release();
   }
   static void TearDownTestSuite() {
@@ -84,14 +60,7 @@ class PostgresEngineTest : public ::testing::Test {
     return engines;
   }
 
-  static EngineOptions options() {
-    EngineOptions options;
-    options.data_dir = *root_ / "data";
-    options.bin_dir = kBinDir;
-    options.shared_max_connections = 60;
-    options.durable = false;
-    return options;
-  }
+  static EngineOptions options() { return sandbox_options(*root_); }
   static std::unique_ptr<Engine> open_engine() {
     auto engine = Engine::open(options());
     EXPECT_TRUE(engine.ok()) << engine.error().message;
