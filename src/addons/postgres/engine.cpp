@@ -338,7 +338,11 @@ Status Engine::finish_move(const DatabaseLocation& from, const DatabaseLocation&
   if (!ends) return ends.error();
   const auto& [source_db, target_db] = *ends;
   const auto deadline = std::chrono::steady_clock::now() + kCatchUpTimeout;
-  if (auto s = finish_stream(source_db, target_db, stream_name(key), deadline); !s) return s;
+  if (auto s = finish_stream(options_.bin_dir, root() / "moves", source_db, target_db,
+                             stream_name(key), deadline);
+      !s) {
+    return s;
+  }
   return verify_copy(source_db, target_db);
 }
 

@@ -90,27 +90,41 @@ Status set_logins(const ConnectParams& admin, const std::string& user, bool allo
 }
 
 Status copy_database(const fs::path& bin_dir, const fs::path& work_dir, const ConnectParams& source,
-                     const ConnectParams& target, const std::string& target_role, CopyWhat what) {
+                     const ConnectParams& target, const std::string& target_role, CopyWhat what,
+                     const std::vector<std::string>& tables) {
   if (auto s = make_directories(work_dir, 0700); !s) return s;
   const fs::path dump = work_dir / ("move-" + random_hex(8) + ".dump");
   // Compression level 1: the file is read back at once, so speed beats size here.
-  std::vector<std::string> argv = {(bin_dir / "pg_dump").string(),
-                                   "--format=custom",
-                                   "--compress=1",
-                                   "--no-owner",
-                                   "--no-privileges",
-                                   "--file=" + dump.string(),
-                                   "--dbname=" + source.get("dbname")};
-  if (what == CopyWhat::kSchema) argv.emplace_back("--schema-only");
-  auto dumped = run_program(argv, work_dir, std::nullopt, libpq_env(source));
+  std::vector<std::string> dump_argv = {(bin_dir / "pg_dump").string(),
+                                        "--format=custom",
+                                        "--compress=1",
+                                        "--no-owner",
+                                        "--no-privileges",
+                                        "--file=" + dump.string(),
+                                        "--dbname=" + source.get("dbname")};
+  std::vector<std::string> restore_argv = {(bin_dir / "pg_restore").string(),
+                                           "--no-owner",
+                                           "--no-privileges",
+                                           "--exit-on-error",
+                                           "--single-transaction",
+                                           "--dbname=" + target.get("dbname")};
+  if (what == CopyWhat::kSchema) dump_argv.emplace_back("--schema-only");
+  if (what == CopyWhat::kTableData) {
+    dump_argv.insert(dump_argv.end(), {"--data-only", "--strict-names"});
+    for (const auto& table : tables) dump_argv.push_back("--table=" + table);
+    // Into tables that exist already, whose foreign keys may point at rows copied otherwise:
+    // as the superuser, with the triggers (foreign-key checks included) off for the load.
+    restore_argv.emplace_back("--disable-triggers");
+  } else {
+    restore_argv.push_back("--role=" + target_role);
+  }
+  restore_argv.push_back(dump.string());
+  auto dumped = run_program(dump_argv, work_dir, std::nullopt, libpq_env(source));
   Status result;
   if (!dumped) {
     result = make_error(ErrorCode::kInternal, "pg_dump failed: " + dumped.error().message);
   } else {
-    auto restored = run_program({(bin_dir / "pg_restore").string(), "--no-owner", "--no-privileges",
-                                 "--role=" + target_role, "--exit-on-error", "--single-transaction",
-                                 "--dbname=" + target.get("dbname"), dump.string()},
-                                work_dir, std::nullopt, libpq_env(target));
+    auto restored = run_program(restore_argv, work_dir, std::nullopt, libpq_env(target));
     if (!restored) {
       result = make_error(ErrorCode::kInternal, "pg_restore failed: " + restored.error().message);
     }

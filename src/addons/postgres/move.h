@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "addons/postgres/pq.h"
 #include "common/result.h"
@@ -17,14 +18,19 @@ namespace slipway::addons::postgres {
 // once none is left, so no write of it lands afterwards. With true, logins work again.
 Status set_logins(const ConnectParams& admin, const std::string& user, bool allowed);
 
-enum class CopyWhat { kEverything, kSchema };
+enum class CopyWhat {
+  kEverything,
+  kSchema,
+  kTableData,  // only the rows of `tables` (pg_dump --table patterns), into existing tables
+};
 
 // Dumps the database `source` names into the one `target` names (both superuser parameters),
 // every object restored as owned by `target_role`, in one transaction (a failed restore leaves
 // the target as it was). The dump file lives in `work_dir` and is removed afterwards.
 Status copy_database(const std::filesystem::path& bin_dir, const std::filesystem::path& work_dir,
                      const ConnectParams& source, const ConnectParams& target,
-                     const std::string& target_role, CopyWhat what = CopyWhat::kEverything);
+                     const std::string& target_role, CopyWhat what = CopyWhat::kEverything,
+                     const std::vector<std::string>& tables = {});
 
 // Every user table's row count and every sequence's position are equal on both sides;
 // otherwise kInternal naming the first difference.

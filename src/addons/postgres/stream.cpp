@@ -18,10 +18,12 @@ constexpr std::string_view kUserTables =
     " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
     " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
 
-// A table whose UPDATE and DELETE can be published: a replica identity that names its rows.
-constexpr std::string_view kHasIdentity =
-    "(c.relreplident = 'f' OR EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND"
-    " ((c.relreplident = 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident))))";
+// What a publication can carry: a logged table whose UPDATE and DELETE can be published (a
+// replica identity that names its rows). The rest is copied in the cut-over.
+constexpr std::string_view kStreamable =
+    "c.relpersistence = 'p' AND (c.relreplident = 'f' OR EXISTS (SELECT 1 FROM pg_index i"
+    " WHERE i.indrelid = c.oid AND ((c.relreplident = 'd' AND i.indisprimary)"
+    " OR (c.relreplident = 'i' AND i.indisreplident))))";
 
 Result<std::string> single(Connection& conn, std::string_view sql,
                            const std::vector<std::optional<std::string>>& params = {}) {
@@ -47,6 +49,22 @@ std::string conninfo(const ConnectParams& params) {
     out += '=';
     out += quoted;
   }
+  return out;
+}
+
+// pg_dump --table patterns, every part quoted (so matched literally), of the user tables the
+// publication `name` leaves out: they are copied in the cut-over.
+Result<std::vector<std::string>> unstreamed_tables(Connection& source, const std::string& name) {
+  auto rows = source.query(
+      "SELECT format('\"%s\".\"%s\"', replace(n.nspname, '\"', '\"\"'),"
+      " replace(c.relname, '\"', '\"\"')) " +
+          std::string(kUserTables) +
+          " AND NOT EXISTS (SELECT 1 FROM pg_publication_tables p WHERE p.pubname = $1"
+          " AND p.schemaname = n.nspname AND p.tablename = c.relname) ORDER BY 1",
+      {name});
+  if (!rows) return rows.error();
+  std::vector<std::string> out;
+  for (const auto& row : *rows) out.push_back(row.at(0).value_or(""));
   return out;
 }
 
@@ -118,24 +136,12 @@ Result<std::optional<std::string>> why_not_streamable(const ConnectParams& sourc
   if (*large_objects != "0") {
     return std::optional<std::string>("it holds large objects, which logical replication skips");
   }
-  auto unlogged =
-      single(*conn, "SELECT format('%I.%I', n.nspname, c.relname) " + std::string(kUserTables) +
-                        " AND c.relpersistence <> 'p' LIMIT 1");
-  if (!unlogged) return unlogged.error();
-  if (!unlogged->empty()) {
-    return std::optional<std::string>("table " + *unlogged + " is unlogged");
+  auto streamable = single(
+      *conn, "SELECT count(*) " + std::string(kUserTables) + " AND " + std::string(kStreamable));
+  if (!streamable) return streamable.error();
+  if (*streamable == "0") {
+    return std::optional<std::string>("none of its tables has a primary key");
   }
-  auto no_identity =
-      single(*conn, "SELECT format('%I.%I', n.nspname, c.relname) " + std::string(kUserTables) +
-                        " AND NOT " + std::string(kHasIdentity) + " LIMIT 1");
-  if (!no_identity) return no_identity.error();
-  if (!no_identity->empty()) {
-    return std::optional<std::string>("table " + *no_identity +
-                                      " has no primary key or replica identity");
-  }
-  auto tables = single(*conn, "SELECT count(*) " + std::string(kUserTables));
-  if (!tables) return tables.error();
-  if (*tables == "0") return std::optional<std::string>("it has no tables");
   return std::optional<std::string>();
 }
 
@@ -148,8 +154,9 @@ Status start_stream(const std::filesystem::path& bin_dir, const std::filesystem:
   }
   auto from = Connection::open(source);
   if (!from) return from.error();
-  auto tables = from->query("SELECT format('%I.%I', n.nspname, c.relname) " +
-                            std::string(kUserTables) + " ORDER BY 1");
+  auto tables =
+      from->query("SELECT format('%I.%I', n.nspname, c.relname) " + std::string(kUserTables) +
+                  " AND " + std::string(kStreamable) + " ORDER BY 1");
   if (!tables) return tables.error();
   std::string list;
   for (const auto& row : *tables) {
@@ -177,7 +184,10 @@ Status start_stream(const std::filesystem::path& bin_dir, const std::filesystem:
       !r) {
     return r.error();
   }
-  spdlog::info("postgres: streaming {} tables to the new database ({})", tables->size(), name);
+  auto rest = unstreamed_tables(*from, name);
+  if (!rest) return rest.error();
+  spdlog::info("postgres: streaming {} tables to the new database ({}); {} copied in the cut-over",
+               tables->size(), name, rest->size());
   return {};
 }
 
@@ -205,7 +215,8 @@ Result<bool> stream_ready(const ConnectParams& target, const std::string& name) 
   return row.at(0).value_or("1") == "0" && row.at(1).value_or("0") != "0";
 }
 
-Status finish_stream(const ConnectParams& source, const ConnectParams& target,
+Status finish_stream(const std::filesystem::path& bin_dir, const std::filesystem::path& work_dir,
+                     const ConnectParams& source, const ConnectParams& target,
                      const std::string& name, Clock::time_point deadline) {
   auto from = Connection::open(source);
   if (!from) return from.error();
@@ -234,7 +245,15 @@ Status finish_stream(const ConnectParams& source, const ConnectParams& target,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  auto rest = unstreamed_tables(*from, name);
+  if (!rest) return rest.error();
   if (auto s = drop_stream(source, target, name); !s) return s;
+  if (!rest->empty()) {
+    if (auto s = copy_database(bin_dir, work_dir, source, target, "", CopyWhat::kTableData, *rest);
+        !s) {
+      return s;
+    }
+  }
   // Sequences are not replicated: each takes the source's position.
   auto sequences = from->query(
       "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
