@@ -200,6 +200,11 @@ int run_server(const ServerOptions& options) {
   // by the next start; the worker provisions in the background.
   addons::postgres::EngineOptions engine_options;
   engine_options.data_dir = data_dir;
+  // Its own key under the installation's CA: apps connect to "localhost" (DATABASE_URL).
+  auto postgres_tls = ensure_tls_material(data_dir / "tls", {"localhost", "127.0.0.1"}, "postgres");
+  if (!postgres_tls) return fail(postgres_tls.error().message);
+  engine_options.tls =
+      addons::postgres::TlsFiles{postgres_tls->server_chain, postgres_tls->server_key};
   engine_options.bin_dir = options.postgres_bin_dir;
   if (!options.postgres_admin_url.empty()) {
     engine_options.shared_server_url = options.postgres_admin_url;

@@ -125,8 +125,8 @@ Result<std::pair<Key, Cert>> create_ca(const fs::path& dir) {
   return std::pair{std::move(key), std::move(cert)};
 }
 
-Status create_server_certificate(const fs::path& dir, EVP_PKEY* ca_key, X509* ca_cert,
-                                 const std::vector<std::string>& names) {
+Status create_server_certificate(const fs::path& dir, const std::string& base, EVP_PKEY* ca_key,
+                                 X509* ca_cert, const std::vector<std::string>& names) {
   Key key(EVP_EC_gen("P-256"));
   if (!key) return tls_error("cannot generate the server key");
   // 825 days: the longest validity clients such as macOS accept for a server certificate.
@@ -140,18 +140,19 @@ Status create_server_certificate(const fs::path& dir, EVP_PKEY* ca_key, X509* ca
     return tls_error("cannot build the server certificate");
   }
   if (X509_sign(cert.get(), ca_key, EVP_sha256()) == 0) return tls_error("cannot sign");
-  if (auto s = write_file_atomic(dir / "server.key", to_pem(key.get()), 0600); !s) return s;
-  if (auto s = write_file_atomic(dir / "server.pem", to_pem(cert.get()) + to_pem(ca_cert), 0644);
+  if (auto s = write_file_atomic(dir / (base + ".key"), to_pem(key.get()), 0600); !s) return s;
+  if (auto s = write_file_atomic(dir / (base + ".pem"), to_pem(cert.get()) + to_pem(ca_cert), 0644);
       !s) {
     return s;
   }
-  return write_file_atomic(dir / "server.names", subject_alt_names(names) + "\n");
+  return write_file_atomic(dir / (base + ".names"), subject_alt_names(names) + "\n");
 }
 
 }  // namespace
 
 Result<TlsMaterial> ensure_tls_material(const fs::path& tls_dir,
-                                        const std::vector<std::string>& names) {
+                                        const std::vector<std::string>& names,
+                                        const std::string& base) {
   std::error_code ec;
   (void)make_directories(tls_dir, 0700);
   fs::permissions(tls_dir, fs::perms::owner_all, ec);
@@ -165,14 +166,14 @@ Result<TlsMaterial> ensure_tls_material(const fs::path& tls_dir,
     ca_cert = std::move(ca->second);
     new_ca = true;
   }
-  auto recorded = read_file(tls_dir / "server.names");
+  auto recorded = read_file(tls_dir / (base + ".names"));
   const bool names_changed = !recorded || *recorded != subject_alt_names(names) + "\n";
-  if (new_ca || names_changed || !fs::exists(tls_dir / "server.key")) {
-    if (auto s = create_server_certificate(tls_dir, ca_key.get(), ca_cert.get(), names); !s) {
+  if (new_ca || names_changed || !fs::exists(tls_dir / (base + ".key"))) {
+    if (auto s = create_server_certificate(tls_dir, base, ca_key.get(), ca_cert.get(), names); !s) {
       return s.error();
     }
   }
-  return TlsMaterial{tls_dir / "ca.pem", tls_dir / "server.pem", tls_dir / "server.key"};
+  return TlsMaterial{tls_dir / "ca.pem", tls_dir / (base + ".pem"), tls_dir / (base + ".key")};
 }
 
 }  // namespace slipway::daemon

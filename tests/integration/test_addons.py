@@ -148,6 +148,10 @@ def test_pg_info_wait_credentials_psql_and_reset(cli):
     assert url in creds
     out = cli.ok("pg:psql", "-c", "select count(*) from t", "-a", app).stdout
     assert "2" in out
+    # Apps written for Heroku require TLS (sslmode=require, Django's ssl_require=True).
+    tls = psql(url + "?sslmode=require",
+               "select ssl from pg_stat_ssl where pid = pg_backend_pid()")
+    assert tls.returncode == 0 and tls.stdout.strip() == "t", tls.stderr
     cli.ok("pg:reset", "--confirm", app, "-a", app)
     assert psql(url, "select count(*) from t").returncode != 0  # the table went with the reset
     assert psql(url, "select 1").returncode == 0  # same credentials still work

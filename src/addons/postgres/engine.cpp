@@ -69,8 +69,8 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options) {
     params->set("application_name", "slipway");
     engine->external_ = std::move(*params);
   }
-  InstanceConfig shared{root / "shared", options.bin_dir, options.shared_max_connections,
-                        options.start_timeout, options.durable};
+  InstanceConfig shared{root / "shared",       options.bin_dir, options.shared_max_connections,
+                        options.start_timeout, options.durable, options.tls};
   engine->shared_ = std::make_shared<Instance>(std::move(shared), *runner);
   return engine;
 }
@@ -82,7 +82,7 @@ std::shared_ptr<Instance> Engine::dedicated(const std::string& id) {
   auto& slot = dedicated_[id];
   if (!slot) {
     InstanceConfig config{root() / "dedicated" / id, options_.bin_dir, std::nullopt,
-                          options_.start_timeout, options_.durable};
+                          options_.start_timeout,    options_.durable, options_.tls};
     slot = std::make_shared<Instance>(std::move(config), runner_);
   }
   return slot;
@@ -204,9 +204,12 @@ Result<DatabaseLocation> Engine::provision_dedicated(const std::string& addon_id
     auto& slot = dedicated_[addon_id];
     // A slot made by a lookup before the instance existed lacks the plan's settings.
     if (!slot || !slot->initialized()) {
-      InstanceConfig config{root() / "dedicated" / addon_id, options_.bin_dir,
-                            plan.max_connections + kReservedConnections, options_.start_timeout,
-                            options_.durable};
+      InstanceConfig config{root() / "dedicated" / addon_id,
+                            options_.bin_dir,
+                            plan.max_connections + kReservedConnections,
+                            options_.start_timeout,
+                            options_.durable,
+                            options_.tls};
       slot = std::make_shared<Instance>(std::move(config), runner_);
     }
     instance = slot;

@@ -39,7 +39,8 @@ struct EngineOptions {
   std::optional<std::string> shared_server_url;
   int shared_max_connections = 300;
   std::chrono::milliseconds start_timeout = std::chrono::seconds(60);
-  bool durable = true;  // false only in tests: no fsync at all (see InstanceConfig)
+  bool durable = true;          // false only in tests: no fsync at all (see InstanceConfig)
+  std::optional<TlsFiles> tls;  // what the servers serve TLS with (see InstanceConfig)
 };
 
 // Where an add-on's database is, and the credentials its apps use.

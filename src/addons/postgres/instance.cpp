@@ -198,6 +198,24 @@ Status Instance::wait_until_up(pid_t pid, Clock::time_point deadline) {
                                               " did not accept connections in time: " + log_tail());
 }
 
+Result<std::vector<std::string>> Instance::tls_settings() {
+  if (!config_.tls) return std::vector<std::string>{};
+  const fs::path dir = config_.dir / "tls";
+  if (auto s = make_directories(dir, 0700); !s) return s.error();
+  if (auto s = hand_to(dir, runner_); !s) return s.error();
+  // PostgreSQL refuses a key that others may read; it gets its own copy, owned by its user.
+  for (const auto& [from, to] : {std::pair{config_.tls->chain, dir / "server.crt"},
+                                 std::pair{config_.tls->key, dir / "server.key"}}) {
+    auto content = read_file(from);
+    if (!content) return content.error();
+    if (auto s = write_file_atomic(to, *content, 0600); !s) return s.error();
+    if (auto s = hand_to(to, runner_); !s) return s.error();
+  }
+  return std::vector<std::string>{"-c", "ssl=on",
+                                  "-c", "ssl_cert_file=" + (dir / "server.crt").string(),
+                                  "-c", "ssl_key_file=" + (dir / "server.key").string()};
+}
+
 Status Instance::start_locked(Clock::time_point deadline) {
   const fs::path run_dir = config_.dir / "run";
   if (auto s = make_directories(run_dir, 0700); !s) return s;
@@ -219,6 +237,9 @@ Status Instance::start_locked(Clock::time_point deadline) {
       socket_dirs,
   };
   std::vector<std::string> args = argv;
+  auto tls = tls_settings();
+  if (!tls) return tls.error();
+  args.insert(args.end(), tls->begin(), tls->end());
   if (!config_.durable) {
     for (const char* setting : {"fsync=off", "full_page_writes=off"}) {
       args.emplace_back("-c");

@@ -4,6 +4,7 @@
 //   <dir>/admin-password   the admin superuser's password (0600)
 //   <dir>/run/             its Unix socket
 //   <dir>/postgres.log     the server's output
+//   <dir>/tls/             its TLS certificate chain and key (when configured)
 // It listens on 127.0.0.1 only, and every connection authenticates with SCRAM (no trust, no
 // peer). The postmaster runs in its own session, detached from this process, so it survives a
 // restart of the control plane; a later Instance on the same dir adopts it.
@@ -24,6 +25,12 @@ namespace slipway::addons::postgres {
 
 inline constexpr std::string_view kAdminUser = "slipway";
 
+// A certificate chain and its private key (PEM files) for the server's TLS.
+struct TlsFiles {
+  std::filesystem::path chain;
+  std::filesystem::path key;
+};
+
 struct InstanceConfig {
   std::filesystem::path dir;
   std::filesystem::path bin_dir = "/usr/lib/postgresql/15/bin";
@@ -34,6 +41,9 @@ struct InstanceConfig {
   // false only in tests: initdb --no-sync and the server runs with fsync=off (fast, and a crash
   // of the machine may lose data).
   bool durable = true;
+  // Set: the server accepts TLS (`sslmode=require` clients, as on Heroku) with a copy of these
+  // in <dir>/tls/, readable by the server's user only, refreshed at every start. Unset: no TLS.
+  std::optional<TlsFiles> tls;
 };
 
 class Instance {
@@ -67,6 +77,8 @@ class Instance {
   Status start_locked(std::chrono::steady_clock::time_point deadline);
   Status wait_until_up(pid_t pid, std::chrono::steady_clock::time_point deadline);
   Status stop_locked();
+  // The server's copy of the TLS files, and the settings that make it use them.
+  Result<std::vector<std::string>> tls_settings();
   ConnectParams ping_params() const;
   std::string log_tail() const;
 

@@ -21,6 +21,7 @@
 #include "addons/postgres/pq.h"
 #include "addons/postgres/process.h"
 #include "common/fs.h"
+#include "daemon/tls_material.h"
 #include "postgres_test_support.h"
 
 namespace slipway::addons::postgres {
@@ -414,6 +415,34 @@ TEST_F(PostgresEngineTest, AnExistingServerCanHoldTheSharedTier) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidParams);
   EXPECT_EQ(bad.error().message.find("s3cret"), std::string::npos) << bad.error().message;
+}
+
+// Heroku's databases require TLS and apps say so (sslmode=require, Django's ssl_require): the
+// servers speak it with the installation's CA-signed certificate.
+TEST_F(PostgresEngineTest, ServersSpeakTlsWithTheInstallationsCertificate) {
+  auto tls = daemon::ensure_tls_material(*root_ / "tls", {"localhost", "127.0.0.1"}, "postgres");
+  ASSERT_TRUE(tls.ok()) << tls.error().message;
+  EngineOptions opts = options();
+  opts.data_dir = *root_ / "tls-data";
+  opts.tls = TlsFiles{tls->server_chain, tls->server_key};
+  auto engine = Engine::open(opts);
+  ASSERT_TRUE(engine.ok()) << engine.error().message;
+  auto loc = (*engine)->provision("addon-tls", plan("essential-0"));
+  extra_engines().push_back(std::move(*engine));
+  ASSERT_TRUE(loc.ok()) << loc.error().message;
+  for (const char* mode : {"require", "verify-full"}) {
+    ConnectParams params = as_tenant(*loc, loc->database);
+    params.set("sslmode", mode).set("sslrootcert", tls->ca_certificate.string());
+    auto conn = Connection::open(params);
+    ASSERT_TRUE(conn.ok()) << mode << ": " << conn.error().message;
+    EXPECT_EQ(scalar(*conn, "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()"),
+              "true");
+  }
+  // The server's copy of the key is its own, unreadable by others.
+  const fs::path key = opts.data_dir / "postgres" / "shared" / "tls" / "server.key";
+  struct stat st {};
+  ASSERT_EQ(::stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
 }
 
 TEST_F(PostgresEngineTest, BadInputChangesNothing) {
