@@ -412,6 +412,23 @@ Status TransferService::restore_archive(Job& job, const fs::path& file, const st
   }
   auto env = libpq_env(url);
   if (!env) return env.error();
+  if (clean) {
+    // A session left idle inside a transaction holds its tables' locks until it ends, and
+    // `--clean` would wait on them for ever: such sessions are ended first (the target's own,
+    // as it may), and a lock still not granted after a minute fails the restore instead.
+    auto target = connect(url);
+    if (!target)
+      return make_error(ErrorCode::kInternal, "cannot connect: " + target.error().message);
+    auto ended = target->query(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND state LIKE 'idle in transaction%'");
+    if (ended && ended->at(0).at(0).value_or("0") != "0") {
+      log(job.transfer.id, "info",
+          "Ended " + *ended->at(0).at(0) + " session(s) idle in a transaction, holding locks");
+    }
+    (*env)["PGOPTIONS"] = "-c lock_timeout=60s";
+  }
   std::vector<std::string> argv = {pg_program("pg_restore"), "--no-owner", "--no-acl",
                                    "--jobs=" + std::to_string(settings_.restore_jobs)};
   if (clean) argv.insert(argv.end(), {"--clean", "--if-exists"});

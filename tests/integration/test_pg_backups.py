@@ -12,7 +12,7 @@ from http.server import HTTPServer, SimpleHTTPRequestHandler
 from pathlib import Path
 
 from harness import HerokuCli, unique_name
-from test_addons import config, create_db, psql
+from test_addons import PSQL, config, create_db, psql
 
 PG_RESTORE = "/usr/lib/postgresql/15/bin/pg_restore"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -81,6 +81,37 @@ def test_capture_list_info_restore(cli, server):
     assert owner.stdout.strip() == "t"
     listing = cli.ok("pg:backups", "-a", app).stdout
     assert re.search(r"r002.*Completed", listing), listing
+
+
+def test_restore_ends_a_session_idle_in_a_transaction_instead_of_waiting_for_it(cli, server):
+    app, url = app_with_db(cli, rows=4)
+    cli.ok("pg:backups:capture", "-a", app, timeout=180)
+    # An app's connection left inside a transaction holds a lock on items for as long as it
+    # lives: the restore's DROP TABLE would wait on it for ever.
+    holder = subprocess.Popen([PSQL, url, "-At"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        holder.stdin.write("begin; select count(*) from items;\n")
+        holder.stdin.flush()
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            idle = psql(url, "select count(*) from pg_stat_activity"
+                             " where state = 'idle in transaction'").stdout.strip()
+            if idle == "1":
+                break
+            time.sleep(0.2)
+        assert idle == "1"
+        assert psql(url, "delete from items").returncode == 0
+        cli.ok("pg:backups:restore", "b001", "DATABASE", "--confirm", app, "-a", app,
+               timeout=180)
+        assert count(url) == 4
+        restore = transfers(server, app)[-1]
+        assert restore["succeeded"] is True
+        assert any("idle in a transaction" in line["message"] for line in restore["logs"]), \
+            restore["logs"]
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_url_download_restore_from_url_and_delete(cli, server, tmp_path):
