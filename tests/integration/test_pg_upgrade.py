@@ -228,7 +228,10 @@ def test_attach_as_and_promote_switch_the_app_between_databases_and_back(platfor
     second_attachment = re.search(r"as (HEROKU_POSTGRESQL_[A-Z]+)_URL",
                                   proc.stdout + proc.stderr).group(1)
 
-    cli.ok("pg:promote", second_attachment, "-a", app, timeout=300)
+    promoted = cli.ok("pg:promote", second_attachment, "-a", app, timeout=300)
+    # The app has a release phase (formation lists `release`): the CLI waits for the Attach
+    # DATABASE release's phase to succeed.
+    assert "Checking release phase... pg:promote succeeded." in promoted.stderr, promoted.stderr
     wait_for(lambda: (which_db(server, app) or {}).get("database") not in (None, first_db),
              timeout=90, what="the app on the promoted database")
     assert which_db(server, app)["writes"] == 0  # a fresh database, migrated by the release phase
