@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@
 #include "api/transfer_views.h"
 #include "build/child_process.h"
 #include "build/http_download.h"
+#include "common/crypto.h"
 #include "common/fs.h"
 #include "common/ids.h"
 #include "daemon/pg_tools.h"
@@ -376,7 +378,11 @@ Status TransferService::run_backup(Job& job) {
   const fs::path file = work_dir() / (job.transfer.id + ".dump");
   std::vector<TableRows> counts;
   if (auto s = dump(job, *admin_url, file, &counts); !s) return s;
+  // The archive is hashed for the blob store while the verification restores it (both only
+  // read it), off the capture's clock.
+  auto hashing = std::async(std::launch::async, [&file] { return sha256_file(file); });
   auto verified = verify(job, *admin_url, file, counts);
+  auto sha = hashing.get();
   if (!verified) {
     if (verified.error().code == ErrorCode::kConflict) return verified.error();
     log(job.transfer.id, "error", verified.error().message);
@@ -385,8 +391,8 @@ Status TransferService::run_backup(Job& job) {
   }
   log(job.transfer.id, "info", *verified);
   const std::int64_t size = file_size_or_zero(file);
-  auto sha = blobs_.adopt(file);
   if (!sha) return sha.error();
+  if (auto adopted = blobs_.adopt(file, *sha); !adopted) return adopted.error();
   (void)store_.set_transfer_progress(job.transfer.id, size, job.source_bytes);
   auto finished = store_.finish_transfer(job.transfer.id, true, *verified, *sha);
   if (finished && finished->canceled_at) return {};  // canceled at the last moment

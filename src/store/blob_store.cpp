@@ -40,7 +40,11 @@ void BlobStore::remove(const std::string& sha256) const {
 Result<std::string> BlobStore::adopt(const fs::path& file) const {
   auto sha = sha256_file(file);
   if (!sha) return sha.error();
-  const fs::path target = path_of(*sha);
+  return adopt(file, *sha);
+}
+
+Result<std::string> BlobStore::adopt(const fs::path& file, const std::string& sha) const {
+  const fs::path target = path_of(sha);
   std::error_code ec;
   (void)make_directories(target.parent_path(), 0700);
   if (fs::exists(target, ec)) {

@@ -19,6 +19,9 @@ class BlobStore {
   // Hashes `file`, moves it into place (or drops it when that content is already stored) and
   // returns its SHA-256.
   Result<std::string> adopt(const std::filesystem::path& file) const;
+  // The same with the SHA-256 of `file` computed by the caller (while it was busy with
+  // something else); `file` must not have changed since.
+  Result<std::string> adopt(const std::filesystem::path& file, const std::string& sha256) const;
   std::filesystem::path path_of(const std::string& sha256) const;
   bool contains(const std::string& sha256) const;
   // Removes a blob nothing refers to any more (the caller knows: e.g. a deleted backup's).
