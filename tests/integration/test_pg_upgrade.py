@@ -308,3 +308,41 @@ def test_a_control_plane_killed_mid_change_finishes_or_rolls_back(own_server, tm
     create_db(cli, "pgwitness")
     assert replication_slots(config(cli, "pgwitness")["DATABASE_URL"]) == 0
     assert replication_slots(new_url) == 0
+
+
+def test_a_control_plane_killed_in_the_cut_over_rolls_back_and_the_next_attempt_works(
+        own_server, tmp_path):
+    server = own_server(env=FAST).start()
+    cli = HerokuCli(server, tmp_path / "home")
+    app = "pgcutkill"
+    cli.ok("apps:create", app)
+    name = create_db(cli, app)
+    url = config(cli, app)["DATABASE_URL"]
+    # A table without a primary key is copied inside the window: it keeps the window open long
+    # enough to be caught in it.
+    made = psql(url, "create table items (id int primary key); insert into items values (1);"
+                     "create table events (n int, what text); insert into events"
+                     " select g, md5(g::text) from generate_series(1, 600000) g")
+    assert made.returncode == 0, made.stderr
+    cli.ok("addons:upgrade", "DATABASE", "heroku-postgresql:standard-0", "-a", app)
+    wait_for(lambda: server.request("GET", f"/apps/{app}").json["maintenance"], timeout=120,
+             interval=0.02, what="the cut-over under way")
+    server.kill()
+    server.start()
+
+    def rolled_back():
+        message = addon_json(server, app, name).get("provision_message") or ""
+        return message if "interrupted" in message else None
+
+    message = wait_for(rolled_back, timeout=120, interval=0.5, what="the change rolled back")
+    assert "essential-0" in message, message
+    assert addon_json(server, app, name)["plan"]["name"] == "heroku-postgresql:essential-0"
+    assert config(cli, app)["DATABASE_URL"] == url
+    assert server.request("GET", f"/apps/{app}").json["maintenance"] is False
+    # The old database takes the app's logins again, whole, and holds no replication slot.
+    assert psql(url, "select count(*) from events").stdout.strip() == "600000"
+    assert replication_slots(url) == 0
+
+    new_url = change_plan(server, cli, app, name, "standard-0", url, app_deployed=False)
+    assert psql(new_url, "select count(*) from events").stdout.strip() == "600000"
+    assert psql(new_url, "select count(*) from items").stdout.strip() == "1"
