@@ -165,13 +165,22 @@ Status start_stream(const std::filesystem::path& bin_dir, const std::filesystem:
   }
   auto id = from->identifier(name);
   if (!id) return id.error();
-  if (auto r = from->query("CREATE PUBLICATION " + *id + " FOR TABLE " + list); !r)
-    return r.error();
-  // Waits for the transactions running now to end, so the slot's snapshot is consistent.
-  if (auto r = from->query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {name});
-      !r) {
+  if (auto r = from->query("CREATE PUBLICATION " + *id + " FOR TABLE " + list); !r) {
     return r.error();
   }
+  // Waits for the transactions running now (on the whole server) to end, so the slot's snapshot
+  // is consistent; bounded, as one left open would hold the add-on worker for ever.
+  if (auto r = from->query("SET statement_timeout = '5min'"); !r) return r.error();
+  if (auto r = from->query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {name});
+      !r) {
+    if (from->last_sqlstate() == "57014") {  // query_canceled: the timeout
+      return make_error(ErrorCode::kInternal,
+                        "a transaction on the old database's server stayed open for over 5 "
+                        "minutes (see pg_stat_activity); try again once it has ended");
+    }
+    return r.error();
+  }
+  if (auto r = from->query("RESET statement_timeout"); !r) return r.error();
   auto to = Connection::open(target);
   if (!to) return to.error();
   auto connection = to->literal(conninfo(source));
