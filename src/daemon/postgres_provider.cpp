@@ -176,16 +176,29 @@ Result<ProvisionedResource> PostgresProvider::provision_target(const store::Plan
   return ProvisionedResource{to_json(*location), location->url()};
 }
 
-Result<bool> PostgresProvider::sync_target(const store::PlanChange& change) {
+namespace {
+
+// The old and the new database of a plan change whose new database is recorded.
+Result<std::pair<pg::DatabaseLocation, pg::DatabaseLocation>> move_ends(
+    const store::PlanChange& change) {
   auto source = database_location(change.source_json);
   if (!source) return source.error();
   if (!change.target_json) return make_error(ErrorCode::kInternal, "no new database recorded");
   auto target = database_location(*change.target_json);
   if (!target) return target.error();
-  auto started = engine_->move_started(*target, change.resource_key);
+  return std::pair{*source, *target};
+}
+
+}  // namespace
+
+Result<bool> PostgresProvider::sync_target(const store::PlanChange& change) {
+  auto ends = move_ends(change);
+  if (!ends) return ends.error();
+  const auto& [source, target] = *ends;
+  auto started = engine_->move_started(target, change.resource_key);
   if (!started) return started.error();
-  if (*started) return engine_->move_ready(*target, change.resource_key);
-  auto why_not = engine_->start_move(*source, *target, change.resource_key);
+  if (*started) return engine_->move_ready(target, change.resource_key);
+  auto why_not = engine_->start_move(source, target, change.resource_key);
   if (!why_not) return why_not.error();
   if (*why_not) {
     spdlog::warn("add-on {}: its data is copied inside the maintenance window: {}",
@@ -202,12 +215,9 @@ Status PostgresProvider::fence_source(const store::PlanChange& change, bool fenc
 }
 
 Status PostgresProvider::copy_to_target(const store::PlanChange& change) {
-  auto source = database_location(change.source_json);
-  if (!source) return source.error();
-  if (!change.target_json) return make_error(ErrorCode::kInternal, "no new database recorded");
-  auto target = database_location(*change.target_json);
-  if (!target) return target.error();
-  return engine_->finish_move(*source, *target, change.resource_key);
+  auto ends = move_ends(change);
+  if (!ends) return ends.error();
+  return engine_->finish_move(ends->first, ends->second, change.resource_key);
 }
 
 Status PostgresProvider::release_target(const store::PlanChange& change) {

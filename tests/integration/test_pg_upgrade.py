@@ -117,6 +117,16 @@ def replication_slots(url):
     return int(r.stdout.strip())
 
 
+def database_with(cli, app, sql):
+    """A new app with an essential-0 database filled by `sql`: (add-on name, DATABASE_URL)."""
+    cli.ok("apps:create", app)
+    name = create_db(cli, app)
+    url = config(cli, app)["DATABASE_URL"]
+    made = psql(url, sql)
+    assert made.returncode == 0, made.stderr
+    return name, url
+
+
 def change_plan(server, cli, app, name, plan, old_url, app_deployed=True):
     proc = cli.ok("addons:upgrade", "DATABASE", f"heroku-postgresql:{plan}", "-a", app)
     assert plan in proc.stdout + proc.stderr
@@ -253,14 +263,11 @@ def test_attach_as_and_promote_switch_the_app_between_databases_and_back(platfor
 def test_a_table_without_a_primary_key_is_copied_inside_the_window(platform):
     server, cli = platform
     app = "pgnokey"
-    cli.ok("apps:create", app)
-    name = create_db(cli, app)
-    url = config(cli, app)["DATABASE_URL"]
-    made = psql(url, "create table items (id int primary key);"
-                     "insert into items select generate_series(1, 500);"
-                     "create table events (item int references items, what text);"
-                     "insert into events select g, 'e' || g from generate_series(1, 300) g")
-    assert made.returncode == 0, made.stderr
+    name, url = database_with(cli, app, "create table items (id int primary key);"
+                              "insert into items select generate_series(1, 500);"
+                              "create table events (item int references items, what text);"
+                              "insert into events select g, 'e' || g"
+                              " from generate_series(1, 300) g")
     new_url = change_plan(server, cli, app, name, "standard-0", url, app_deployed=False)
     assert psql(new_url, "select count(*) from items").stdout.strip() == "500"
     assert psql(new_url, "select count(*) from events").stdout.strip() == "300"
@@ -274,12 +281,9 @@ def test_a_control_plane_killed_mid_change_finishes_or_rolls_back(own_server, tm
     server = own_server(env=FAST).start()
     cli = HerokuCli(server, tmp_path / "home")
     app = "pgkill"
-    cli.ok("apps:create", app)
-    name = create_db(cli, app)
-    url = config(cli, app)["DATABASE_URL"]
-    made = psql(url, "create table items (id bigint primary key, note text);"
-                     "insert into items select g, md5(g::text) from generate_series(1, 400000) g")
-    assert made.returncode == 0, made.stderr
+    name, url = database_with(cli, app, "create table items (id bigint primary key, note text);"
+                              "insert into items select g, md5(g::text)"
+                              " from generate_series(1, 400000) g")
     cli.ok("addons:upgrade", "DATABASE", "heroku-postgresql:standard-0", "-a", app)
     wait_for(lambda: streamed_moves(server) == 1, timeout=60, interval=0.05,
              what="the copy under way")
@@ -293,7 +297,6 @@ def test_a_control_plane_killed_mid_change_finishes_or_rolls_back(own_server, tm
         return "failed" if "failed" in (addon.get("provision_message") or "") else None
 
     outcome = wait_for(settled, timeout=240, interval=0.5, what="the change settled")
-    print(f"\nkilled mid-change: {outcome}")
     if outcome == "failed":  # caught in the cut-over: rolled back, and the next attempt works
         assert config(cli, app)["DATABASE_URL"] == url
         change_plan(server, cli, app, name, "standard-0", url, app_deployed=False)
@@ -315,15 +318,12 @@ def test_a_control_plane_killed_in_the_cut_over_rolls_back_and_the_next_attempt_
     server = own_server(env=FAST).start()
     cli = HerokuCli(server, tmp_path / "home")
     app = "pgcutkill"
-    cli.ok("apps:create", app)
-    name = create_db(cli, app)
-    url = config(cli, app)["DATABASE_URL"]
     # A table without a primary key is copied inside the window: it keeps the window open long
     # enough to be caught in it.
-    made = psql(url, "create table items (id int primary key); insert into items values (1);"
-                     "create table events (n int, what text); insert into events"
-                     " select g, md5(g::text) from generate_series(1, 600000) g")
-    assert made.returncode == 0, made.stderr
+    name, url = database_with(cli, app, "create table items (id int primary key);"
+                              "insert into items values (1);"
+                              "create table events (n int, what text); insert into events"
+                              " select g, md5(g::text) from generate_series(1, 600000) g")
     cli.ok("addons:upgrade", "DATABASE", "heroku-postgresql:standard-0", "-a", app)
     wait_for(lambda: server.request("GET", f"/apps/{app}").json["maintenance"], timeout=120,
              interval=0.02, what="the cut-over under way")

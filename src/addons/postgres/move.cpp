@@ -79,14 +79,26 @@ Status set_logins(const ConnectParams& admin, const std::string& user, bool allo
     return r.error();
   }
   if (allowed) return {};
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto left = conn->query(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = $1", {user});
+  return end_sessions(*conn,
+                      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                      " WHERE usename = $1",
+                      "SELECT count(*) FROM pg_stat_activity WHERE usename = $1", {user},
+                      "the database's sessions did not end");
+}
+
+Status end_sessions(Connection& conn, const std::string& end_sql, const std::string& left_sql,
+                    const std::vector<std::optional<std::string>>& params,
+                    const std::string& failure) {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    if (auto r = conn.query(end_sql, params); !r) return r.error();
+    auto left = conn.query(left_sql, params);
     if (!left) return left.error();
-    if (left->at(0).at(0).value_or("0") == "0") return {};
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (left->empty() || left->front().empty() || left->front().front().value_or("0") == "0") {
+      return {};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return make_error(ErrorCode::kInternal, "the database's sessions did not end");
+  return make_error(ErrorCode::kInternal, failure);
 }
 
 Status copy_database(const fs::path& bin_dir, const fs::path& work_dir, const ConnectParams& source,

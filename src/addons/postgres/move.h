@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,12 @@ namespace slipway::addons::postgres {
 // `allowed` false the role can no longer log in and its open sessions are ended; it returns
 // once none is left, so no write of it lands afterwards. With true, logins work again.
 Status set_logins(const ConnectParams& admin, const std::string& user, bool allowed);
+
+// Runs `end_sql` (which ends sessions) until `left_sql` counts none, for up to ten seconds (an
+// ended session takes a moment to go); then kInternal with `failure`.
+Status end_sessions(Connection& conn, const std::string& end_sql, const std::string& left_sql,
+                    const std::vector<std::optional<std::string>>& params,
+                    const std::string& failure);
 
 enum class CopyWhat {
   kEverything,

@@ -85,20 +85,6 @@ Error replication_failed() {
                     "why; a table changed shape meanwhile, say)");
 }
 
-// Runs `sql` (which ends sessions) until `left` counts none, for up to ten seconds: ended
-// sessions take a moment to go.
-Status end_sessions(Connection& conn, const std::string& sql, const std::string& left,
-                    const std::vector<std::optional<std::string>>& params) {
-  for (int attempt = 0; attempt < 500; ++attempt) {
-    if (auto r = conn.query(sql, params); !r) return r.error();
-    auto count = single(conn, left, params);
-    if (!count) return count.error();
-    if (*count == "0") return {};
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return make_error(ErrorCode::kInternal, "replication sessions did not end");
-}
-
 // The subscription's workers stop, with no session of theirs left on either side.
 Status stop_subscription(Connection& target, const std::string& subscription_id,
                          const std::string& sub) {
@@ -109,7 +95,7 @@ Status stop_subscription(Connection& target, const std::string& subscription_id,
                       "SELECT pg_terminate_backend(pid) FROM pg_stat_subscription"
                       " WHERE subid = $1::oid AND pid IS NOT NULL",
                       "SELECT count(pid) FROM pg_stat_subscription WHERE subid = $1::oid",
-                      {subscription_id});
+                      {subscription_id}, "the replication workers did not stop");
 }
 
 }  // namespace
@@ -314,7 +300,8 @@ Status drop_stream_source(const ConnectParams& source, const std::string& name) 
       " FROM pg_replication_slots WHERE database = current_database()"
       " AND (slot_name = $1 OR slot_name LIKE 'pg\\_%\\_sync\\_%')";
   if (auto s = end_sessions(*from, "SELECT pg_terminate_backend(active_pid)" + slots,
-                            "SELECT count(active_pid)" + slots, {name});
+                            "SELECT count(active_pid)" + slots, {name},
+                            "the replication sessions did not end");
       !s) {
     return s;
   }

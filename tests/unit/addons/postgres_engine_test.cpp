@@ -43,7 +43,7 @@ pid_t pid_in(const fs::path& instance_dir) {
 class PostgresEngineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = new fs::path(make_sandbox_dir());
+    root_ = new TempDir();
     engine_ = open_engine().release();
   }
   static void TearDownTestSuite() {
@@ -52,16 +52,14 @@ class PostgresEngineTest : public ::testing::Test {
     engine_ = nullptr;
     for (auto& extra : extra_engines()) EXPECT_TRUE(extra->stop_all().ok());
     extra_engines().clear();
-    std::error_code ec;
-    fs::remove_all(*root_, ec);
-    delete root_;
+    delete root_;  // removes the directory
   }
   static std::vector<std::unique_ptr<Engine>>& extra_engines() {
     static std::vector<std::unique_ptr<Engine>> engines;
     return engines;
   }
 
-  static EngineOptions options() { return sandbox_options(*root_); }
+  static EngineOptions options() { return sandbox_options(root_->path()); }
   static std::unique_ptr<Engine> open_engine() {
     auto engine = Engine::open(options());
     EXPECT_TRUE(engine.ok()) << engine.error().message;
@@ -88,11 +86,11 @@ class PostgresEngineTest : public ::testing::Test {
     return std::move(*conn);
   }
 
-  static fs::path* root_;
+  static TempDir* root_;
   static Engine* engine_;
 };
 
-fs::path* PostgresEngineTest::root_ = nullptr;
+TempDir* PostgresEngineTest::root_ = nullptr;
 Engine* PostgresEngineTest::engine_ = nullptr;
 
 TEST_F(PostgresEngineTest, SharedDatabasesAreIsolatedFromEachOther) {
@@ -154,15 +152,15 @@ TEST_F(PostgresEngineTest, OwnersToolsWorkAndTheListingTellsNothing) {
   ASSERT_TRUE(own->query("INSERT INTO widgets (name) VALUES ('a'), ('b')").ok());
   auto dumped = run_program({bin("pg_dump").string(), "--format=custom", "--file=" + dump.string(),
                              "--dbname=" + a.url()},
-                            *root_, std::nullopt);
+                            root_->path(), std::nullopt);
   EXPECT_TRUE(dumped.ok()) << dumped.error().message;
   auto restored = run_program({bin("pg_restore").string(), "--clean", "--if-exists", "--no-owner",
                                "--dbname=" + a.url(), dump.string()},
-                              *root_, std::nullopt);
+                              root_->path(), std::nullopt);
   EXPECT_TRUE(restored.ok()) << restored.error().message;
   auto psql = run_program({bin("psql").string(), "--no-psqlrc", "--dbname=" + a.url(), "-c", "\\l",
                            "-c", "\\dt", "-c", "\\d widgets", "-c", "\\du"},
-                          *root_, std::nullopt);
+                          root_->path(), std::nullopt);
   ASSERT_TRUE(psql.ok()) << psql.error().message;
   EXPECT_NE(psql->find("widgets"), std::string::npos);
 
@@ -179,11 +177,13 @@ TEST_F(PostgresEngineTest, OwnersToolsWorkAndTheListingTellsNothing) {
       "call_command('migrate', verbosity=0)\n"
       "from django.db import connection\n"
       "print('tables', sorted(connection.introspection.table_names()))\n";
-  if (!run_program({"/usr/bin/python3", "-c", "import django, psycopg2"}, *root_, std::nullopt)
+  if (!run_program({"/usr/bin/python3", "-c", "import django, psycopg2"}, root_->path(),
+                   std::nullopt)
            .ok()) {
     GTEST_SKIP() << "python3-django / python3-psycopg2 are not installed";
   }
-  auto django = run_program({"/usr/bin/python3", "-c", script, a.url()}, *root_, std::nullopt);
+  auto django =
+      run_program({"/usr/bin/python3", "-c", script, a.url()}, root_->path(), std::nullopt);
   ASSERT_TRUE(django.ok()) << django.error().message;
   EXPECT_NE(django->find("django_content_type"), std::string::npos) << *django;
 }

@@ -23,8 +23,8 @@ using namespace slipway::addons::postgres::testing;  // NOLINT(google-build-usin
 class PostgresStreamTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = new fs::path(make_sandbox_dir());
-    auto engine = Engine::open(sandbox_options(*root_));
+    root_ = new TempDir();
+    auto engine = Engine::open(sandbox_options(root_->path()));
     ASSERT_TRUE(engine.ok()) << engine.error().message;
     engine_ = engine->release();
   }
@@ -34,9 +34,7 @@ class PostgresStreamTest : public ::testing::Test {
     }
     delete engine_;
     engine_ = nullptr;
-    std::error_code ec;
-    fs::remove_all(*root_, ec);
-    delete root_;
+    delete root_;  // removes the directory
   }
 
   static DatabaseLocation provision(const std::string& id, const char* plan_name) {
@@ -93,11 +91,11 @@ class PostgresStreamTest : public ::testing::Test {
     return false;
   }
 
-  static fs::path* root_;
+  static TempDir* root_;
   static Engine* engine_;
 };
 
-fs::path* PostgresStreamTest::root_ = nullptr;
+TempDir* PostgresStreamTest::root_ = nullptr;
 Engine* PostgresStreamTest::engine_ = nullptr;
 
 TEST_F(PostgresStreamTest, StreamsWhileTheSourceTakesWritesThenCatchesUp) {

@@ -1,18 +1,18 @@
 // Helpers for the unit tests that run the Postgres engine against real PostgreSQL 15 servers.
 #pragma once
 
-#include <stdlib.h>
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "../temp_dir.h"
 #include "addons/postgres/engine.h"
 #include "addons/postgres/pq.h"
 
 namespace slipway::addons::postgres::testing {
+
+using slipway::testing::TempDir;
 
 inline constexpr const char* kBinDir = "/usr/lib/postgresql/15/bin";
 
@@ -40,8 +40,8 @@ inline std::string scalar(Connection& conn, const std::string& sql) {
   return rows.ok() && !rows->empty() ? rows->at(0).at(0).value_or("") : "";
 }
 
-// A temporary data dir (removed at the end) whose engine runs its servers without fsync; when
-// run as root (CI) the servers run as the postgres system user.
+// An engine's options for a temporary directory (a TempDir, which the postgres user can pass
+// through when the tests run as root): its servers run without fsync.
 inline EngineOptions sandbox_options(const std::filesystem::path& root) {
   EngineOptions options;
   options.data_dir = root / "data";
@@ -49,14 +49,6 @@ inline EngineOptions sandbox_options(const std::filesystem::path& root) {
   options.shared_max_connections = 60;
   options.durable = false;
   return options;
-}
-
-inline std::filesystem::path make_sandbox_dir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "slipway-pg-test-XXXXXX").string();
-  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-  ::chmod(pattern.c_str(), 0755);  // the postgres user passes through when we are root
-  return pattern;
 }
 
 }  // namespace slipway::addons::postgres::testing

@@ -1,5 +1,5 @@
-// Helpers for the build module's tests: temporary directories, tarballs written with libarchive
-// (including unsafe ones), running a program, reading a slug back.
+// Helpers for the build module's tests: temporary directories (../temp_dir.h), tarballs written
+// with libarchive (including unsafe ones), running a program, reading a slug back.
 #pragma once
 
 #include <archive.h>
@@ -20,6 +20,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../temp_dir.h"
+
 extern char** environ;
 
 namespace slipway::build::testing {
@@ -34,29 +36,7 @@ inline fs::path fixture_buildpack(const std::string& name) {
   return repo_dir() / "tests/fixtures/buildpacks" / name;
 }
 
-// A directory under /tmp, removed with everything in it. Mode 0755, so that a build running as
-// another uid can reach what is inside.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "slipway-build-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-    fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                               fs::perms::others_read | fs::perms::others_exec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using slipway::testing::TempDir;
 
 inline void write_file(const fs::path& path, const std::string& content, unsigned mode = 0644) {
   fs::create_directories(path.parent_path());
