@@ -64,11 +64,24 @@ class PostgresStreamTest : public ::testing::Test {
     ASSERT_TRUE(rows.ok()) << sql << ": " << rows.error().message;
   }
 
+  // Statements run by the add-on's own role, as its app would.
+  static void as_app(const DatabaseLocation& loc, const std::vector<std::string>& statements) {
+    auto app = tenant(loc);
+    for (const auto& sql : statements) run(app, sql);
+  }
+
+  // The cut-over's part: the source fenced, then the move finished.
+  static void fence_and_finish(const DatabaseLocation& from, const DatabaseLocation& to,
+                               const std::string& key) {
+    ASSERT_TRUE(engine_->set_logins(from, false).ok());
+    auto finished = engine_->finish_move(from, to, key);
+    ASSERT_TRUE(finished.ok()) << finished.error().message;
+  }
+
   // A table of `rows` rows with a primary key: what every move can stream.
   static void fill_items(const DatabaseLocation& loc, int rows) {
-    auto app = tenant(loc);
-    run(app, "CREATE TABLE items (id bigint PRIMARY KEY)");
-    run(app, "INSERT INTO items SELECT generate_series(1, " + std::to_string(rows) + ")");
+    as_app(loc, {"CREATE TABLE items (id bigint PRIMARY KEY)",
+                 "INSERT INTO items SELECT generate_series(1, " + std::to_string(rows) + ")"});
   }
 
   static void expect_nothing_left(const DatabaseLocation& source) {
@@ -101,29 +114,21 @@ Engine* PostgresStreamTest::engine_ = nullptr;
 TEST_F(PostgresStreamTest, StreamsWhileTheSourceTakesWritesThenCatchesUp) {
   const auto from = provision("stream-from", "essential-0");
   const auto to = provision("stream-to", "essential-1");
-  {
-    auto app = tenant(from);
-    run(app, "CREATE TABLE items (id serial PRIMARY KEY, body text NOT NULL)");
-    run(app, "INSERT INTO items (body) SELECT 'row ' || n FROM generate_series(1, 1000) n");
-    run(app, "CREATE TABLE tags (name text PRIMARY KEY)");
-    run(app, "INSERT INTO tags VALUES ('a'), ('b')");
-  }
+  ASSERT_NO_FATAL_FAILURE(as_app(
+      from, {"CREATE TABLE items (id serial PRIMARY KEY, body text NOT NULL)",
+             "INSERT INTO items (body) SELECT 'row ' || n FROM generate_series(1, 1000) n",
+             "CREATE TABLE tags (name text PRIMARY KEY)", "INSERT INTO tags VALUES ('a'), ('b')"}));
   auto started = engine_->start_move(from, to, "key-stream");
   ASSERT_TRUE(started.ok()) << started.error().message;
   ASSERT_FALSE(started->has_value()) << **started;
   ASSERT_TRUE(engine_->move_started(to, "key-stream").value());
   ASSERT_TRUE(ready_within(to, "key-stream", std::chrono::seconds(60)));
-  {
-    // The app keeps writing after the initial copy: inserts, an update, a delete.
-    auto app = tenant(from);
-    run(app, "INSERT INTO items (body) SELECT 'late ' || n FROM generate_series(1, 10) n");
-    run(app, "UPDATE items SET body = 'changed' WHERE id = 5");
-    run(app, "DELETE FROM items WHERE id = 6");
-    run(app, "DELETE FROM tags WHERE name = 'b'");
-  }
-  ASSERT_TRUE(engine_->set_logins(from, false).ok());
-  auto finished = engine_->finish_move(from, to, "key-stream");
-  ASSERT_TRUE(finished.ok()) << finished.error().message;
+  // The app keeps writing after the initial copy: inserts, an update, a delete.
+  ASSERT_NO_FATAL_FAILURE(
+      as_app(from, {"INSERT INTO items (body) SELECT 'late ' || n FROM generate_series(1, 10) n",
+                    "UPDATE items SET body = 'changed' WHERE id = 5",
+                    "DELETE FROM items WHERE id = 6", "DELETE FROM tags WHERE name = 'b'"}));
+  ASSERT_NO_FATAL_FAILURE(fence_and_finish(from, to, "key-stream"));
 
   auto moved = tenant(to);
   EXPECT_EQ(scalar(moved, "SELECT count(*) FROM items"), "1009");
@@ -140,11 +145,9 @@ TEST_F(PostgresStreamTest, StreamsWhileTheSourceTakesWritesThenCatchesUp) {
 TEST_F(PostgresStreamTest, WithNoTableToStreamEverythingIsCopiedInTheCutOver) {
   const auto from = provision("nokey-from", "essential-0");
   const auto to = provision("nokey-to", "essential-0");
-  {
-    auto app = tenant(from);
-    run(app, "CREATE TABLE events (at timestamptz, what text)");
-    run(app, "INSERT INTO events SELECT now(), 'e' || n FROM generate_series(1, 50) n");
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      as_app(from, {"CREATE TABLE events (at timestamptz, what text)",
+                    "INSERT INTO events SELECT now(), 'e' || n FROM generate_series(1, 50) n"}));
   auto started = engine_->start_move(from, to, "key-nokey");
   ASSERT_TRUE(started.ok()) << started.error().message;
   ASSERT_TRUE(started->has_value());
@@ -152,13 +155,8 @@ TEST_F(PostgresStreamTest, WithNoTableToStreamEverythingIsCopiedInTheCutOver) {
       << **started;
   EXPECT_FALSE(engine_->move_started(to, "key-nokey").value());
   // Nothing was published: the app's updates on that table still work.
-  {
-    auto app = tenant(from);
-    run(app, "UPDATE events SET what = 'x' WHERE what = 'e1'");
-  }
-  ASSERT_TRUE(engine_->set_logins(from, false).ok());
-  auto finished = engine_->finish_move(from, to, "key-nokey");
-  ASSERT_TRUE(finished.ok()) << finished.error().message;
+  ASSERT_NO_FATAL_FAILURE(as_app(from, {"UPDATE events SET what = 'x' WHERE what = 'e1'"}));
+  ASSERT_NO_FATAL_FAILURE(fence_and_finish(from, to, "key-nokey"));
   auto moved = tenant(to);
   EXPECT_EQ(scalar(moved, "SELECT count(*) FROM events"), "50");
   EXPECT_EQ(scalar(moved, "SELECT count(*) FROM events WHERE what = 'x'"), "1");
@@ -170,28 +168,21 @@ TEST_F(PostgresStreamTest, TablesWithoutAPrimaryKeyAreCopiedInTheCutOverTheRestS
   const auto from = provision("mixed-from", "essential-0");
   const auto to = provision("mixed-to", "essential-0");
   fill_items(from, 100);
-  {
-    auto app = tenant(from);
-    run(app, "CREATE TABLE \"Odd \"\"Log\" (item bigint REFERENCES items, what text)");
-    run(app, "INSERT INTO \"Odd \"\"Log\" SELECT g, 'e' || g FROM generate_series(1, 50) g");
-    run(app, "CREATE UNLOGGED TABLE scratch (id int PRIMARY KEY)");
-    run(app, "INSERT INTO scratch VALUES (1), (2)");
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      as_app(from, {"CREATE TABLE \"Odd \"\"Log\" (item bigint REFERENCES items, what text)",
+                    "INSERT INTO \"Odd \"\"Log\" SELECT g, 'e' || g FROM generate_series(1, 50) g",
+                    "CREATE UNLOGGED TABLE scratch (id int PRIMARY KEY)",
+                    "INSERT INTO scratch VALUES (1), (2)"}));
   auto started = engine_->start_move(from, to, "key-mixed");
   ASSERT_TRUE(started.ok()) << started.error().message;
   ASSERT_FALSE(started->has_value()) << **started;
   ASSERT_TRUE(ready_within(to, "key-mixed", std::chrono::seconds(60)));
-  {
-    // Not published, so the app's updates and deletes of them keep working meanwhile.
-    auto app = tenant(from);
-    run(app, "UPDATE \"Odd \"\"Log\" SET what = 'changed' WHERE item = 1");
-    run(app, "DELETE FROM \"Odd \"\"Log\" WHERE item = 2");
-    run(app, "DELETE FROM scratch WHERE id = 2");
-    run(app, "INSERT INTO items VALUES (101)");
-  }
-  ASSERT_TRUE(engine_->set_logins(from, false).ok());
-  auto finished = engine_->finish_move(from, to, "key-mixed");
-  ASSERT_TRUE(finished.ok()) << finished.error().message;
+  // Not published, so the app's updates and deletes of them keep working meanwhile.
+  ASSERT_NO_FATAL_FAILURE(
+      as_app(from, {"UPDATE \"Odd \"\"Log\" SET what = 'changed' WHERE item = 1",
+                    "DELETE FROM \"Odd \"\"Log\" WHERE item = 2",
+                    "DELETE FROM scratch WHERE id = 2", "INSERT INTO items VALUES (101)"}));
+  ASSERT_NO_FATAL_FAILURE(fence_and_finish(from, to, "key-mixed"));
   auto moved = tenant(to);
   EXPECT_EQ(scalar(moved, "SELECT count(*) FROM items"), "101");
   EXPECT_EQ(scalar(moved, "SELECT count(*) FROM \"Odd \"\"Log\""), "49");
@@ -230,12 +221,9 @@ TEST_F(PostgresStreamTest, ATableChangedMidwayFailsTheMoveRatherThanStallingIt) 
   fill_items(from, 10);
   ASSERT_FALSE(engine_->start_move(from, to, "key-shape").value().has_value());
   ASSERT_TRUE(ready_within(to, "key-shape", std::chrono::seconds(60)));
-  {
-    // A migration while the data streams: the new column's rows cannot be applied.
-    auto app = tenant(from);
-    run(app, "ALTER TABLE items ADD COLUMN note text");
-    run(app, "INSERT INTO items VALUES (11, 'eleven')");
-  }
+  // A migration while the data streams: the new column's rows cannot be applied.
+  ASSERT_NO_FATAL_FAILURE(as_app(
+      from, {"ALTER TABLE items ADD COLUMN note text", "INSERT INTO items VALUES (11, 'eleven')"}));
   Status failed;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (failed.ok() && std::chrono::steady_clock::now() < deadline) {
