@@ -43,8 +43,8 @@ Result<store::Transfer> load_transfer(const ApiDeps& deps, const RequestContext&
   return deps.store.find_transfer(app->id, ctx.param("transfer"));
 }
 
-Reply transfer_reply(http::status status, const store::Transfer& t) {
-  return Reply{status, transfer_json(t), {}};
+Reply transfer_reply(const ApiDeps& deps, http::status status, const store::Transfer& t) {
+  return Reply{status, transfer_json(t, deps.settings.api_url), {}};
 }
 
 Result<Reply> capture(const ApiDeps& deps, RequestContext& ctx) {
@@ -52,7 +52,7 @@ Result<Reply> capture(const ApiDeps& deps, RequestContext& ctx) {
   if (!addon) return addon.error();
   auto t = deps.transfers.capture(*addon, std::nullopt);
   if (!t) return t.error();
-  return transfer_reply(http::status::created, *t);
+  return transfer_reply(deps, http::status::created, *t);
 }
 
 // A backup_url naming one of this server's backups (a backup's to_url), if it is one.
@@ -99,7 +99,7 @@ Result<Reply> restore(const ApiDeps& deps, RequestContext& ctx) {
   RestoreSource source{*backup, *backup ? std::string() : body->backup_url};
   auto t = deps.transfers.restore(*addon, attachment_name_for(*addon), source);
   if (!t) return t.error();
-  return transfer_reply(http::status::created, *t);
+  return transfer_reply(deps, http::status::created, *t);
 }
 
 CopyEndpoint endpoint(const store::Addon& addon, const std::string& name, const std::string& url) {
@@ -127,7 +127,7 @@ Result<Reply> copy(const ApiDeps& deps, RequestContext& ctx) {
   if (to.name.empty()) to.name = redact_url(to.url);
   auto t = deps.transfers.copy(*addon, from, to);
   if (!t) return t.error();
-  return transfer_reply(http::status::created, *t);
+  return transfer_reply(deps, http::status::created, *t);
 }
 
 Result<Reply> list_transfers(const ApiDeps& deps, RequestContext& ctx) {
@@ -136,21 +136,21 @@ Result<Reply> list_transfers(const ApiDeps& deps, RequestContext& ctx) {
   auto list = deps.store.list_transfers(app->id);
   if (!list) return list.error();
   json out = json::array();
-  for (const auto& t : *list) out.push_back(transfer_json(t));
+  for (const auto& t : *list) out.push_back(transfer_json(t, deps.settings.api_url));
   return Reply{http::status::ok, out, {}};
 }
 
 Result<Reply> show_transfer(const ApiDeps& deps, RequestContext& ctx) {
   auto t = load_transfer(deps, ctx);
   if (!t) return t.error();
-  return transfer_reply(http::status::ok, *t);
+  return transfer_reply(deps, http::status::ok, *t);
 }
 
 Result<Reply> delete_transfer(const ApiDeps& deps, RequestContext& ctx) {
   auto t = load_transfer(deps, ctx);
   if (!t) return t.error();
   if (auto s = deps.transfers.remove(*t); !s) return s.error();
-  return transfer_reply(http::status::ok, *t);
+  return transfer_reply(deps, http::status::ok, *t);
 }
 
 Result<Reply> cancel_transfer(const ApiDeps& deps, RequestContext& ctx) {
@@ -158,7 +158,7 @@ Result<Reply> cancel_transfer(const ApiDeps& deps, RequestContext& ctx) {
   if (!t) return t.error();
   auto canceled = deps.transfers.cancel(*t);
   if (!canceled) return canceled.error();
-  return transfer_reply(http::status::ok, *canceled);
+  return transfer_reply(deps, http::status::ok, *canceled);
 }
 
 Result<Reply> public_url(const ApiDeps& deps, RequestContext& ctx) {

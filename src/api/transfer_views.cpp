@@ -38,7 +38,7 @@ std::int64_t num_keep(const store::Transfer& t) {
 
 }  // namespace
 
-json transfer_json(const store::Transfer& t) {
+json transfer_json(const store::Transfer& t, const std::string& api_url) {
   json logs = json::array();
   for (const auto& l : t.logs) {
     logs.push_back({{"created_at", l.created_at}, {"level", l.level}, {"message", l.message}});
@@ -54,7 +54,7 @@ json transfer_json(const store::Transfer& t) {
           {"from_url", t.from_url},
           {"to_name", t.to_name},
           {"to_type", t.to_type},
-          {"to_url", t.to_url},
+          {"to_url", is_backup(t) ? api_url + "/backups/" + t.id + ".dump" : t.to_url},
           {"options", options},
           {"created_at", t.created_at},
           {"updated_at", t.updated_at},

@@ -17,8 +17,10 @@ namespace slipway::api {
 std::string transfer_name(const store::Transfer& t);
 bool is_backup(const store::Transfer& t);
 
-// The transfer object. created_at is never null and logs is always an array.
-nlohmann::json transfer_json(const store::Transfer& t);
+// The transfer object. created_at is never null and logs is always an array. A backup's to_url
+// (what `pg:backups:restore b001` sends back) is on `api_url`, the API's address now, so
+// backups stay restorable by name when the platform comes back on another address.
+nlohmann::json transfer_json(const store::Transfer& t, const std::string& api_url);
 
 // A URL as clients may see it: postgres://user@host:port/db (no password); an http(s) URL
 // without userinfo, query string or fragment.

@@ -7,6 +7,7 @@
 #include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "addons/postgres/plans.h"
 #include "addons/postgres/pq.h"
@@ -17,6 +18,7 @@
 #include "common/fs.h"
 #include "common/ids.h"
 #include "daemon/pg_tools.h"
+#include "daemon/transfer_job.h"
 
 namespace slipway::daemon {
 
@@ -24,41 +26,9 @@ namespace fs = std::filesystem;
 namespace pg = addons::postgres;
 using nlohmann::json;
 
-namespace {
-
-constexpr std::uint64_t kMaxDownloadBytes = std::uint64_t{64} << 30;
-
-std::string with_dbname(const std::string& url, const std::string& dbname) {
-  auto params = pg::ConnectParams::parse(url);
-  if (!params) return url;
-  params->set("dbname", dbname);
-  return params->url();
-}
-
-Result<pg::Connection> connect(const std::string& url) {
-  auto params = pg::ConnectParams::parse(url);
-  if (!params) return make_error(ErrorCode::kInvalidParams, "the database URL does not parse");
-  params->set("connect_timeout", "10");
-  return pg::Connection::open(*params);
-}
-
-std::int64_t file_size_or_zero(const fs::path& file) {
-  std::error_code ec;
-  const auto size = fs::file_size(file, ec);
-  return ec ? 0 : static_cast<std::int64_t>(size);
-}
-
-}  // namespace
-
-// One running transfer: its record and what its steps share.
-struct TransferService::Job {
-  store::Transfer transfer;
-  json spec;
-  const std::atomic<bool>& cancel;
-  std::int64_t source_bytes = 0;
-  // Verification's scratch database: dropped once the transfer is finished, off its clock.
-  std::optional<std::pair<std::string, std::string>> scratch;  // admin URL, database name
-};
+using transfer::connect;
+using transfer::file_size_or_zero;
+using transfer::with_dbname;
 
 TransferService::TransferService(store::Store& store, store::BlobStore& blobs,
                                  PostgresProvider& postgres, TransferSettings settings)
@@ -79,7 +49,12 @@ void TransferService::start() {
   (void)make_directories(work_dir(), 0700);
   const std::lock_guard lock(mutex_);
   stopping_ = false;
-  for (int i = 0; i < settings_.workers; ++i) workers_.emplace_back([this] { run(); });
+  for (int i = 0; i < settings_.workers; ++i) {
+    workers_.emplace_back([this, i] {
+      if (i == 0) drop_leftover_work_databases();  // of transfers a crash cut short
+      run();
+    });
+  }
 }
 
 void TransferService::stop() {
@@ -234,7 +209,7 @@ void TransferService::execute(const store::Transfer& t, const std::atomic<bool>&
   }
   std::error_code ec;
   for (const auto* suffix : {".dump", ".download"}) fs::remove(work_dir() / (t.id + suffix), ec);
-  if (job.scratch) drop_scratch(job.scratch->first, job.scratch->second);
+  if (job.work_server) drop_work_databases(*job.work_server, job.key());
   if (outcome.ok()) return;  // the step finished it
   if (cancel.load()) {
     (void)store_.cancel_transfer(t.id);  // no-op when the API marked it already
@@ -311,7 +286,7 @@ Status TransferService::dump(Job& job, const std::string& admin_url, const fs::p
 Result<std::string> TransferService::verify(Job& job, const std::string& admin_url,
                                             const fs::path& file,
                                             const std::vector<TableRows>& dumped) {
-  const std::string scratch = "slipway_verify_" + random_hex(6);
+  const std::string scratch = pg::scratch_name(job.key());
   auto admin = connect(admin_url);
   if (!admin) return make_error(ErrorCode::kInternal, "cannot connect: " + admin.error().message);
   auto name = admin->identifier(scratch);
@@ -347,24 +322,46 @@ Result<std::string> TransferService::verify(Job& job, const std::string& admin_u
     if (!v.ok) return make_error(ErrorCode::kInvalidParams, v.message);
     return v.message;
   }();
-  job.scratch = std::pair{admin_url, scratch};
   return result;
 }
 
-void TransferService::drop_scratch(const std::string& admin_url, const std::string& database) {
-  const Status dropped = [&]() -> Status {
-    auto admin = connect(admin_url);
-    if (!admin) return admin.error();
-    auto name = admin->identifier(database);
-    if (!name) return name.error();
-    if (auto d = admin->query("DROP DATABASE IF EXISTS " + *name + " WITH (FORCE)"); !d) {
-      return d.error();
-    }
-    return {};
-  }();
-  if (!dropped) {
-    spdlog::warn("could not drop the scratch database {}: {}", database, dropped.error().message);
+void TransferService::drop_work_databases(const pg::DatabaseLocation& server,
+                                          const std::string& key) {
+  if (auto s = postgres_.engine().drop_work_databases(server, key); !s) {
+    spdlog::warn("could not drop the work databases of transfer key {}: {}", key,
+                 s.error().message);
   }
+}
+
+void TransferService::drop_leftover_work_databases() {
+  auto addons = store_.list_addons(std::nullopt);
+  if (!addons) return;
+  std::set<std::pair<std::string, unsigned short>> seen;  // one look per server
+  for (const auto& addon : *addons) {
+    if (addon.service != "heroku-postgresql" || addon.state != "provisioned") continue;
+    auto location = database_location(addon);
+    if (!location || !seen.insert({location->instance, location->port}).second) continue;
+    auto keys = postgres_.engine().work_database_keys(*location);
+    if (!keys) {
+      spdlog::warn("cannot look for leftover work databases: {}", keys.error().message);
+      continue;
+    }
+    for (const auto& key : *keys) {
+      if (running_key(key)) continue;
+      spdlog::info("dropping work databases an interrupted transfer left (key {})", key);
+      drop_work_databases(*location, key);
+    }
+  }
+}
+
+bool TransferService::running_key(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  for (const auto& [id, flag] : running_) {
+    std::string running = id;
+    std::erase(running, '-');
+    if (running == key) return true;
+  }
+  return false;
 }
 
 Status TransferService::run_backup(Job& job) {
@@ -381,6 +378,7 @@ Status TransferService::run_backup(Job& job) {
   // The archive is hashed for the blob store while the verification restores it (both only
   // read it), off the capture's clock.
   auto hashing = std::async(std::launch::async, [&file] { return sha256_file(file); });
+  job.work_server = *location;
   auto verified = verify(job, *admin_url, file, counts);
   auto sha = hashing.get();
   if (!verified) {
@@ -404,117 +402,6 @@ Status TransferService::run_backup(Job& job) {
     }
   }
   return {};
-}
-
-Status TransferService::restore_archive(Job& job, const fs::path& file, const std::string& url,
-                                        bool clean) {
-  if (auto s = check_dump_file(file); !s) return s;
-  // The archive's table of contents must read before anything in the target is touched.
-  auto listed =
-      run_tool({pg_program("pg_restore"), "--list", file.string()}, {{"LC_ALL", "C"}}, &job.cancel);
-  if (!listed) return listed.error();
-  if (!listed->succeeded) {
-    return make_error(ErrorCode::kInvalidParams, "the archive is unreadable: " + listed->tail);
-  }
-  auto env = libpq_env(url);
-  if (!env) return env.error();
-  if (clean) {
-    // A session left idle inside a transaction holds its tables' locks until it ends, and
-    // `--clean` would wait on them for ever: such sessions are ended first (the target's own,
-    // as it may), and a lock still not granted after a minute fails the restore instead.
-    auto target = connect(url);
-    if (!target)
-      return make_error(ErrorCode::kInternal, "cannot connect: " + target.error().message);
-    auto ended = target->query(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        " AND state LIKE 'idle in transaction%'");
-    if (ended && ended->at(0).at(0).value_or("0") != "0") {
-      log(job.transfer.id, "info",
-          "Ended " + *ended->at(0).at(0) + " session(s) idle in a transaction, holding locks");
-    }
-    (*env)["PGOPTIONS"] = "-c lock_timeout=60s";
-  }
-  std::vector<std::string> argv = {pg_program("pg_restore"), "--no-owner", "--no-acl",
-                                   "--jobs=" + std::to_string(settings_.restore_jobs)};
-  if (clean) argv.insert(argv.end(), {"--clean", "--if-exists"});
-  argv.push_back("--dbname=" + (*env)["PGDATABASE"]);
-  argv.push_back(file.string());
-  (void)store_.set_transfer_progress(job.transfer.id, 0, file_size_or_zero(file));
-  log(job.transfer.id, "info", "pg_restore into " + job.transfer.to_name + " started");
-  auto restored = run_tool(argv, *env, &job.cancel);
-  if (!restored) return restored.error();
-  if (restored->canceled) return make_error(ErrorCode::kConflict, "canceled");
-  if (!restored->succeeded) {
-    return make_error(ErrorCode::kInternal, "pg_restore failed: " + restored->tail);
-  }
-  (void)store_.set_transfer_progress(job.transfer.id, file_size_or_zero(file),
-                                     file_size_or_zero(file));
-  log(job.transfer.id, "info", "pg_restore finished");
-  auto finished = store_.finish_transfer(job.transfer.id, true, std::nullopt, std::nullopt);
-  if (!finished) return finished.error();
-  return {};
-}
-
-Status TransferService::run_restore(Job& job) {
-  auto addon = store_.find_addon(job.spec.value("addon_id", ""));
-  if (!addon) return make_error(ErrorCode::kNotFound, "the target database no longer exists");
-  auto location = database_location(*addon);
-  if (!location) return location.error();
-  fs::path file;
-  if (const std::string blob = job.spec.value("blob", ""); !blob.empty()) {
-    if (!blobs_.contains(blob)) {
-      return make_error(ErrorCode::kNotFound, "the backup's archive is gone");
-    }
-    file = blobs_.path_of(blob);
-  } else {
-    file = work_dir() / (job.transfer.id + ".download");
-    const std::string url = job.spec.value("url", "");
-    log(job.transfer.id, "info", "Downloading " + build::display_url(url));
-    build::DownloadSpec spec{url, file, kMaxDownloadBytes};
-    build::DownloadContext context;
-    context.env = {{"PATH", "/usr/bin:/bin"}, {"LC_ALL", "C"}};
-    context.control.cancel = &job.cancel;
-    if (auto s = build::download_file(spec, context); !s) {
-      return make_error(ErrorCode::kInvalidParams, "cannot download " + build::display_url(url) +
-                                                       ": " + s.error().message +
-                                                       "; the database was not changed");
-    }
-  }
-  if (auto s = check_dump_file(file); !s) {
-    return make_error(s.error().code, s.error().message + "; the database was not changed");
-  }
-  // As the add-on's own role, so that what is restored belongs to it.
-  return restore_archive(job, file, location->url(), /*clean=*/true);
-}
-
-Status TransferService::run_copy(Job& job) {
-  std::string from_url = job.spec.value("from_url", "");
-  if (const std::string id = job.spec.value("from_addon", ""); !id.empty()) {
-    auto addon = store_.find_addon(id);
-    if (!addon) return make_error(ErrorCode::kNotFound, "the source database no longer exists");
-    auto location = database_location(*addon);
-    if (!location) return location.error();
-    auto admin = postgres_.engine().admin_url(*location);
-    if (!admin) return admin.error();
-    from_url = *admin;  // everything in it is readable, whoever owns it
-  }
-  const fs::path file = work_dir() / (job.transfer.id + ".dump");
-  if (auto s = dump(job, from_url, file, nullptr); !s) return s;
-  std::string to_url = job.spec.value("to_url", "");
-  bool clean = true;
-  if (const std::string id = job.spec.value("to_addon", ""); !id.empty()) {
-    auto addon = store_.find_addon(id);
-    if (!addon) return make_error(ErrorCode::kNotFound, "the target database no longer exists");
-    // Emptied first, as Heroku does: same name, role and password.
-    log(job.transfer.id, "info", "Emptying " + job.transfer.to_name);
-    if (auto s = postgres_.reset(*addon, {}); !s) return s;
-    auto location = database_location(*addon);
-    if (!location) return location.error();
-    to_url = location->url();
-    clean = false;
-  }
-  return restore_archive(job, file, to_url, clean);
 }
 
 }  // namespace slipway::daemon

@@ -80,7 +80,12 @@ class TransferService : public api::TransferControl {
   Result<std::string> verify(Job& job, const std::string& admin_url,
                              const std::filesystem::path& file,
                              const std::vector<TableRows>& dumped);
-  void drop_scratch(const std::string& admin_url, const std::string& database);
+  Status restore_into_addon(Job& job, const store::Addon& addon, const std::filesystem::path& file);
+  Status refuse_during_plan_change(const store::Addon& addon);
+  void drop_work_databases(const addons::postgres::DatabaseLocation& server,
+                           const std::string& key);
+  void drop_leftover_work_databases();
+  bool running_key(const std::string& key);
   void log(const std::string& id, std::string_view level, const std::string& message);
   std::filesystem::path work_dir() const { return settings_.data_dir / "transfers"; }
   std::string pg_program(std::string_view name) const;

@@ -15,6 +15,7 @@ from harness import HerokuCli, unique_name
 from test_addons import PSQL, config, create_db, psql
 
 PG_RESTORE = "/usr/lib/postgresql/15/bin/pg_restore"
+PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
@@ -40,11 +41,11 @@ def count(url, table="items"):
 
 
 def scratch_databases_left(url):
-    """Verification's scratch databases still on the server (dropped just after the capture
-    finishes, off its clock)."""
+    """Work databases still on the server: verification's scratch databases, restores' staged
+    and replaced ones (dropped just after the transfer finishes, off its clock)."""
     deadline = time.time() + 10
     while True:
-        r = psql(url, "select count(*) from pg_database where datname like 'slipway\\_verify%'")
+        r = psql(url, "select count(*) from pg_database where datname like 'slipway\\_%'")
         assert r.returncode == 0, r.stderr
         if int(r.stdout.strip()) == 0 or time.time() > deadline:
             return int(r.stdout.strip())
@@ -83,11 +84,12 @@ def test_capture_list_info_restore(cli, server):
     assert re.search(r"r002.*Completed", listing), listing
 
 
-def test_restore_ends_a_session_idle_in_a_transaction_instead_of_waiting_for_it(cli, server):
+def test_restore_replaces_the_database_even_under_a_session_idle_in_a_transaction(cli, server):
     app, url = app_with_db(cli, rows=4)
     cli.ok("pg:backups:capture", "-a", app, timeout=180)
-    # An app's connection left inside a transaction holds a lock on items for as long as it
-    # lives: the restore's DROP TABLE would wait on it for ever.
+    # An app's connection left inside a transaction, holding a lock on items: restoring in
+    # place would wait on it for ever. The restore fills a new database and ends the session
+    # when it puts that database in place.
     holder = subprocess.Popen([PSQL, url, "-At"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -107,11 +109,63 @@ def test_restore_ends_a_session_idle_in_a_transaction_instead_of_waiting_for_it(
         assert count(url) == 4
         restore = transfers(server, app)[-1]
         assert restore["succeeded"] is True
-        assert any("idle in a transaction" in line["message"] for line in restore["logs"]), \
+        assert any("Ended 1 session(s)" in line["message"] for line in restore["logs"]), \
             restore["logs"]
+        _, err = holder.communicate("select 1;\n", timeout=10)
+        assert "terminating connection" in err, err  # its session was ended
     finally:
         holder.kill()
         holder.wait()
+    assert scratch_databases_left(url) == 0
+
+
+def trap_archive(url, path):
+    """A pg_dump archive that fails to restore after its first tables are in: `trap`'s check
+    constraint calls a function that now says no, which its rows never met (a constraint is
+    not checked again when a function changes), so restoring its rows fails."""
+    r = psql(url, "create table items (id int primary key, note text);"
+                  "insert into items select g, 'from the trap' from generate_series(1, 9) g;"
+                  "create function ok(int) returns bool language sql immutable as 'select true';"
+                  "create table trap (id int check (ok(id)));"
+                  "insert into trap values (1);"
+                  "create or replace function ok(int) returns bool language sql immutable"
+                  " as 'select false'")
+    assert r.returncode == 0, r.stderr
+    dumped = subprocess.run([PG_DUMP, "-Fc", "-f", str(path), url], capture_output=True,
+                            text=True, timeout=60)
+    assert dumped.returncode == 0, dumped.stderr
+
+
+def test_a_restore_or_copy_failing_midway_leaves_the_database_as_it_was(cli, server, tmp_path):
+    app, url = app_with_db(cli, rows=4)
+    other, other_url = app_with_db(cli, rows=0)
+    assert psql(other_url, "drop table items").returncode == 0
+    trap_archive(other_url, tmp_path / "trap.dump")
+    httpd = HTTPServer(("127.0.0.1", 0), lambda *a: SimpleHTTPRequestHandler(
+        *a, directory=str(tmp_path)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        proc = cli.fails("pg:backups:restore", f"http://127.0.0.1:{httpd.server_port}/trap.dump",
+                         "DATABASE", "--confirm", app, "-a", app, timeout=120)
+    finally:
+        httpd.shutdown()
+    restore = transfers(server, app)[-1]
+    assert restore["succeeded"] is False, restore
+    logs = " ".join(line["message"] for line in restore["logs"])
+    assert "pg_restore failed" in logs and "was not changed" in logs, logs
+    # pg_restore had created and filled items (9 rows) before trap failed: none of it shows.
+    assert count(url) == 4
+    assert psql(url, "select note from items where note = 'from the trap'").stdout.strip() == ""
+    assert psql(url, "select 1 from trap").returncode != 0
+
+    # pg:copy from the same database: the same.
+    cli.fails("pg:copy", other_url, "DATABASE", "--confirm", "DATABASE", "-a", app, timeout=120)
+    copy = transfers(server, app)[-1]
+    assert copy["from_type"] == "pg_dump" and copy["to_type"] == "pg_restore", copy
+    assert copy["succeeded"] is False and copy["finished_at"], copy
+    assert count(url) == 4
+    assert psql(url, "select 1 from trap").returncode != 0
+    assert scratch_databases_left(url) == 0
 
 
 def test_url_download_restore_from_url_and_delete(cli, server, tmp_path):
@@ -245,3 +299,35 @@ def test_postgres_killed_mid_capture_then_next_capture_works(own_server, tmp_pat
         time.sleep(1)
     cli.ok("pg:backups:capture", "-a", app, timeout=300)
     assert re.search(r"b002.*Completed", cli.ok("pg:backups", "-a", app).stdout)
+
+
+def test_a_control_plane_killed_mid_restore_leaves_the_database_as_it_was(own_server, tmp_path):
+    s = own_server().start()
+    cli = HerokuCli(s, tmp_path / "home")
+    app, url = app_with_db(cli, rows=4)
+    # Big enough that pg_restore takes a few seconds.
+    assert psql(url, "create table big as select g, repeat(md5(g::text), 20) t "
+                     "from generate_series(1, 1500000) g").returncode == 0
+    cli.ok("pg:backups:capture", "-a", app, timeout=300)
+    assert psql(url, "delete from items").returncode == 0
+    db = s.request("POST", "/actions/addon-attachments/resolve",
+                   {"addon_attachment": "DATABASE", "app": app}).json[0]["addon"]["id"]
+    s.request("POST", f"/client/v11/databases/{db}/restores",
+              {"backup_url": s.request("GET", f"/client/v11/apps/{app}/transfers/1").json
+               ["to_url"]})
+    deadline = time.time() + 60
+    staged = "0"
+    while staged == "0" and time.time() < deadline:
+        staged = psql(url, "select count(*) from pg_database"
+                           " where datname like 'slipway\\_stage\\_%'").stdout.strip()
+        time.sleep(0.05)
+    assert staged == "1"
+    s.kill()  # mid pg_restore; PostgreSQL outlives the control plane
+    assert count(url) == 0
+    s.start()
+    restore = transfers(s, app)[-1]
+    assert restore["to_type"] == "pg_restore" and restore["succeeded"] is False, restore
+    assert scratch_databases_left(url) == 0  # the staged database dropped at the start
+    assert count(url) == 0 and count(url, "big") == 1500000
+    cli.ok("pg:backups:restore", "b001", "DATABASE", "--confirm", app, "-a", app, timeout=300)
+    assert count(url) == 4

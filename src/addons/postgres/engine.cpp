@@ -264,6 +264,33 @@ Result<DatabaseStats> Engine::stats(const DatabaseLocation& location) {
   return database_stats(*admin, location.database);
 }
 
+Result<DatabaseLocation> Engine::stage(const DatabaseLocation& location, const std::string& key) {
+  auto admin = admin_params(location, true);
+  if (!admin) return admin.error();
+  if (auto s = create_staged(*admin, key, location.user); !s) return s.error();
+  DatabaseLocation staged = location;
+  staged.database = staged_name(key);
+  return staged;
+}
+
+Result<int> Engine::swap_in(const DatabaseLocation& location, const std::string& key) {
+  auto admin = admin_params(location, true);
+  if (!admin) return admin.error();
+  return swap_in_staged(*admin, location.database, key);
+}
+
+Status Engine::drop_work_databases(const DatabaseLocation& location, const std::string& key) {
+  auto admin = admin_params(location, true);
+  if (!admin) return admin.error();
+  return postgres::drop_work_databases(*admin, key);
+}
+
+Result<std::vector<std::string>> Engine::work_database_keys(const DatabaseLocation& location) {
+  auto admin = admin_params(location, true);
+  if (!admin) return admin.error();
+  return postgres::work_database_keys(*admin);
+}
+
 Result<std::string> Engine::admin_url(const DatabaseLocation& location) {
   // Whoever asks is about to connect: the server is started (or adopted) if it is not running,
   // e.g. a scheduled backup due the moment the platform starts, before supervision's first tick.

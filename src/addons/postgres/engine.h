@@ -22,6 +22,7 @@
 #include "addons/postgres/plans.h"
 #include "addons/postgres/pq.h"
 #include "addons/postgres/process.h"
+#include "addons/postgres/staging.h"
 #include "addons/postgres/tenant.h"
 #include "common/result.h"
 
@@ -82,6 +83,15 @@ class Engine {
   // `pg:reset`: the database dropped and created again empty, with `extensions` created.
   Status reset(const DatabaseLocation& location, const std::vector<std::string>& extensions);
   Result<DatabaseStats> stats(const DatabaseLocation& location);
+  // Restores and copies into an add-on (see staging.h), `key` naming the work: stage() makes an
+  // empty database beside the location's, owned by its role, and returns where it is (the same
+  // server and credentials); swap_in() puts it in place of the location's database (ending that
+  // database's sessions; returns how many); drop_work_databases() drops what is left of `key`'s
+  // work, the database swap_in() replaced included.
+  Result<DatabaseLocation> stage(const DatabaseLocation& location, const std::string& key);
+  Result<int> swap_in(const DatabaseLocation& location, const std::string& key);
+  Status drop_work_databases(const DatabaseLocation& location, const std::string& key);
+  Result<std::vector<std::string>> work_database_keys(const DatabaseLocation& location);
   // A URL with full rights on the location's database (the server's admin), for the platform's
   // own backups and copies; starts (or adopts) the server first. A secret: never log it.
   Result<std::string> admin_url(const DatabaseLocation& location);

@@ -40,6 +40,8 @@ Status ensure_role(Connection& conn, const Tenant& tenant) {
   return run(conn, "ALTER ROLE " + *user + " WITH" + options, "cannot update role " + tenant.user);
 }
 
+}  // namespace
+
 Status ensure_database(Connection& conn, const std::string& database, const std::string& user) {
   auto db = conn.identifier(database);
   auto owner = conn.identifier(user);
@@ -77,8 +79,6 @@ Status drop_database(Connection& conn, const std::string& database) {
   }
   return run(conn, "DROP DATABASE IF EXISTS " + *db, "cannot drop database " + database);
 }
-
-}  // namespace
 
 Status harden_server(const ConnectParams& admin) {
   auto conn = Connection::open(admin);

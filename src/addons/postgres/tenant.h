@@ -44,6 +44,12 @@ Status drop_tenant(const ConnectParams& admin, const std::string& database,
 Status recreate_database(const ConnectParams& admin, const std::string& database,
                          const std::string& user, const std::vector<std::string>& extensions);
 
+// `conn`: the admin's. Creates `database` owned by `user` from template0 (or gives an existing
+// one to `user`), then revokes PUBLIC's rights on it.
+Status ensure_database(Connection& conn, const std::string& database, const std::string& user);
+// Drops `database`, ending its sessions; an absent one is fine.
+Status drop_database(Connection& conn, const std::string& database);
+
 Result<DatabaseStats> database_stats(const ConnectParams& admin, const std::string& database);
 
 }  // namespace slipway::addons::postgres

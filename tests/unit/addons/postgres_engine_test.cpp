@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +22,7 @@
 #include "addons/postgres/names.h"
 #include "addons/postgres/pq.h"
 #include "addons/postgres/process.h"
+#include "addons/postgres/staging.h"
 #include "common/fs.h"
 #include "daemon/tls_material.h"
 #include "postgres_test_support.h"
@@ -47,7 +50,9 @@ class PostgresEngineTest : public ::testing::Test {
     engine_ = open_engine().release();
   }
   static void TearDownTestSuite() {
-    if (engine_ != nullptr) EXPECT_TRUE(engine_->stop_all().ok());
+    if (engine_ != nullptr) {
+      EXPECT_TRUE(engine_->stop_all().ok());
+    }
     delete engine_;
     engine_ = nullptr;
     for (auto& extra : extra_engines()) EXPECT_TRUE(extra->stop_all().ok());
@@ -271,6 +276,110 @@ TEST_F(PostgresEngineTest, ResetLeavesAnEmptyDatabaseWithExtensions) {
   EXPECT_TRUE(conn->query("CREATE TABLE fresh (x citext)").ok());
   auto neighbour = provision("addon-reset-neighbour");
   EXPECT_FALSE(Connection::open(as_tenant(neighbour, loc.database)).ok());  // still shut
+}
+
+// Runs `sql` as the tenant in `database` of the location's server.
+void run_as_tenant(const DatabaseLocation& loc, const std::string& database,
+                   const std::string& sql) {
+  auto conn = Connection::open(as_tenant(loc, database));
+  ASSERT_TRUE(conn.ok()) << conn.error().message;
+  ASSERT_TRUE(conn->query(sql).ok()) << sql;
+}
+
+bool has_key(Engine& engine, const DatabaseLocation& loc, const std::string& key) {
+  auto keys = engine.work_database_keys(loc);
+  EXPECT_TRUE(keys.ok()) << keys.error().message;
+  return keys.ok() && std::find(keys->begin(), keys->end(), key) != keys->end();
+}
+
+TEST_F(PostgresEngineTest, AStagedDatabaseReplacesTheLiveOneWhole) {
+  const auto loc = provision("addon-stage");
+  ASSERT_NO_FATAL_FAILURE(run_as_tenant(loc, loc.database, "CREATE TABLE before_restore (id int)"));
+  auto staged = engine_->stage(loc, "key1");
+  ASSERT_TRUE(staged.ok()) << staged.error().message;
+  EXPECT_EQ(staged->database, staged_name("key1"));
+  ASSERT_NO_FATAL_FAILURE(run_as_tenant(
+      loc, staged->database, "CREATE TABLE restored AS SELECT generate_series(1, 3) AS id"));
+  const auto neighbour = provision("addon-stage-neighbour");
+  EXPECT_FALSE(Connection::open(as_tenant(neighbour, staged->database)).ok());
+  EXPECT_TRUE(has_key(*engine_, loc, "key1"));
+
+  auto held = connect(loc);  // an app's session, in the database being replaced
+  ASSERT_TRUE(held.ok());
+  ASSERT_TRUE(held->query("BEGIN").ok());
+  ASSERT_TRUE(held->query("SELECT count(*) FROM before_restore").ok());
+  auto ended = engine_->swap_in(loc, "key1");
+  ASSERT_TRUE(ended.ok()) << ended.error().message;
+  EXPECT_EQ(*ended, 1);
+  EXPECT_FALSE(held->query("SELECT 1").ok());  // ended
+
+  auto conn = connect(loc);
+  ASSERT_TRUE(conn.ok()) << conn.error().message;
+  EXPECT_EQ(scalar(*conn, "SELECT count(*) FROM restored"), "3");
+  EXPECT_EQ(scalar(*conn, "SELECT count(*) FROM pg_tables WHERE tablename = 'before_restore'"),
+            "0");
+  EXPECT_EQ(scalar(*conn,
+                   "SELECT tableowner = current_user FROM pg_tables"
+                   " WHERE tablename = 'restored'"),
+            "t");
+  EXPECT_FALSE(Connection::open(as_tenant(neighbour, loc.database)).ok());  // still shut
+
+  // The replaced database waits, renamed, for drop_work_databases (which may repeat).
+  EXPECT_TRUE(has_key(*engine_, loc, "key1"));
+  ASSERT_TRUE(engine_->drop_work_databases(loc, "key1").ok());
+  ASSERT_TRUE(engine_->drop_work_databases(loc, "key1").ok());
+  EXPECT_FALSE(has_key(*engine_, loc, "key1"));
+
+  // Nothing staged: nothing happens.
+  auto again = engine_->swap_in(loc, "key1");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(scalar(*conn, "SELECT count(*) FROM restored"), "3");
+}
+
+TEST_F(PostgresEngineTest, AnAbandonedStagedDatabaseLeavesTheLiveOneAsItWas) {
+  const auto loc = provision("addon-stage-abandoned");
+  auto conn = connect(loc);
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE(conn->query("CREATE TABLE kept AS SELECT 1 AS id").ok());
+  auto staged = engine_->stage(loc, "key2");
+  ASSERT_TRUE(staged.ok());
+  ASSERT_NO_FATAL_FAILURE(
+      run_as_tenant(loc, staged->database, "CREATE TABLE half_restored (id int)"));
+  ASSERT_TRUE(engine_->drop_work_databases(loc, "key2").ok());
+  EXPECT_EQ(scalar(*conn, "SELECT count(*) FROM kept"), "1");  // the session was never ended
+  EXPECT_FALSE(has_key(*engine_, loc, "key2"));
+  for (const char* bad : {"", "Key", "a-b", "../x", "0123456789012345678901234567890123456789x"}) {
+    auto s = engine_->stage(loc, bad);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.error().code, ErrorCode::kInvalidParams);
+  }
+}
+
+TEST_F(PostgresEngineTest, TheSwapOutlastsAClientThatKeepsReconnecting) {
+  const auto loc = provision("addon-stage-busy");
+  auto staged = engine_->stage(loc, "key3");
+  ASSERT_TRUE(staged.ok());
+  ASSERT_NO_FATAL_FAILURE(run_as_tenant(loc, staged->database, "CREATE TABLE restored (id int)"));
+  std::atomic<bool> stop{false};
+  std::atomic<int> sessions{0};
+  std::thread client([&] {
+    while (!stop.load()) {
+      auto conn = connect(loc);
+      if (conn.ok() && conn->query("SELECT pg_sleep(0.05)").ok()) ++sessions;
+    }
+  });
+  while (sessions.load() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto ended = engine_->swap_in(loc, "key3");
+  const int before = sessions.load();
+  while (sessions.load() < before + 3) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  stop.store(true);
+  client.join();
+  ASSERT_TRUE(ended.ok()) << ended.error().message;
+  auto conn = connect(loc);
+  ASSERT_TRUE(conn.ok());
+  EXPECT_EQ(scalar(*conn, "SELECT count(*) FROM pg_tables WHERE tablename = 'restored'"), "1");
+  EXPECT_TRUE(engine_->drop_work_databases(loc, "key3").ok());
 }
 
 TEST_F(PostgresEngineTest, DeprovisionDropsDatabaseAndRoleAndMayRepeat) {

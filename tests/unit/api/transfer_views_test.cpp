@@ -29,10 +29,12 @@ TEST(TransferName, FollowsTheTypePair) {
   EXPECT_EQ(transfer_name(t), "r1234");
 }
 
+constexpr const char* kApi = "https://127.0.0.1:5000";
+
 TEST(TransferJson, HasTheFieldsTheCliReads) {
   auto t = backup(3);
   t.job_json = R"({"num_keep":5,"kind":"backup"})";
-  const auto j = transfer_json(t);
+  const auto j = transfer_json(t, kApi);
   EXPECT_EQ(j["num"], 3);
   EXPECT_EQ(j["created_at"], "2025-01-01T00:00:00Z");
   EXPECT_TRUE(j["logs"].is_array());
@@ -40,12 +42,14 @@ TEST(TransferJson, HasTheFieldsTheCliReads) {
   EXPECT_TRUE(j["succeeded"].is_null());
   EXPECT_TRUE(j["schedule"].is_null());
   EXPECT_EQ(j["num_keep"], 5);
+  // A backup's URL is on the API's address now, whatever it was when it was taken.
+  EXPECT_EQ(j["to_url"], std::string(kApi) + "/backups/" + t.id + ".dump");
   EXPECT_FALSE(j.contains("job_json"));
   EXPECT_EQ(j.dump().find("kind"), std::string::npos);  // the private record stays private
   t.succeeded = true;
   t.logs.push_back({"2025-01-01T00:00:01Z", "info", "Verified: 1 tables, 2 rows match"});
-  EXPECT_EQ(transfer_json(t)["succeeded"], true);
-  EXPECT_EQ(transfer_json(t)["logs"][0]["message"], "Verified: 1 tables, 2 rows match");
+  EXPECT_EQ(transfer_json(t, kApi)["succeeded"], true);
+  EXPECT_EQ(transfer_json(t, kApi)["logs"][0]["message"], "Verified: 1 tables, 2 rows match");
 }
 
 TEST(RedactUrl, DropsPasswordsAndSecrets) {

@@ -1,0 +1,177 @@
+// Restores and copies (pg:backups:restore, pg:copy). Into an add-on, the archive goes into a
+// staged database that replaces the add-on's only once it is whole (addons/postgres/staging.h):
+// a failure, a cancel or a crash midway leaves the add-on's database as it was. Into any other
+// URL, pg_restore --clean works in place.
+#include <spdlog/spdlog.h>
+
+#include "build/http_download.h"
+#include "daemon/pg_tools.h"
+#include "daemon/transfer_job.h"
+#include "daemon/transfer_service.h"
+
+namespace slipway::daemon {
+
+namespace fs = std::filesystem;
+using transfer::connect;
+using transfer::file_size_or_zero;
+
+namespace {
+
+constexpr std::uint64_t kMaxDownloadBytes = std::uint64_t{64} << 30;
+
+}  // namespace
+
+Status TransferService::restore_archive(Job& job, const fs::path& file, const std::string& url,
+                                        bool clean) {
+  if (auto s = check_dump_file(file); !s) return s;
+  // The archive's table of contents must read before anything in the target is touched.
+  auto listed =
+      run_tool({pg_program("pg_restore"), "--list", file.string()}, {{"LC_ALL", "C"}}, &job.cancel);
+  if (!listed) return listed.error();
+  if (!listed->succeeded) {
+    return make_error(ErrorCode::kInvalidParams, "the archive is unreadable: " + listed->tail);
+  }
+  auto env = libpq_env(url);
+  if (!env) return env.error();
+  if (clean) {
+    // A session left idle inside a transaction holds its tables' locks until it ends, and
+    // `--clean` would wait on them for ever: such sessions are ended first (the target's own,
+    // as it may), and a lock still not granted after a minute fails the restore instead.
+    auto target = connect(url);
+    if (!target)
+      return make_error(ErrorCode::kInternal, "cannot connect: " + target.error().message);
+    auto ended = target->query(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND state LIKE 'idle in transaction%'");
+    if (ended && ended->at(0).at(0).value_or("0") != "0") {
+      log(job.transfer.id, "info",
+          "Ended " + *ended->at(0).at(0) + " session(s) idle in a transaction, holding locks");
+    }
+    (*env)["PGOPTIONS"] = "-c lock_timeout=60s";
+  }
+  std::vector<std::string> argv = {pg_program("pg_restore"), "--no-owner", "--no-acl",
+                                   "--jobs=" + std::to_string(settings_.restore_jobs)};
+  if (clean) argv.insert(argv.end(), {"--clean", "--if-exists"});
+  argv.push_back("--dbname=" + (*env)["PGDATABASE"]);
+  argv.push_back(file.string());
+  (void)store_.set_transfer_progress(job.transfer.id, 0, file_size_or_zero(file));
+  log(job.transfer.id, "info", "pg_restore into " + job.transfer.to_name + " started");
+  auto restored = run_tool(argv, *env, &job.cancel);
+  if (!restored) return restored.error();
+  if (restored->canceled) return make_error(ErrorCode::kConflict, "canceled");
+  if (!restored->succeeded) {
+    return make_error(ErrorCode::kInternal, "pg_restore failed: " + restored->tail);
+  }
+  (void)store_.set_transfer_progress(job.transfer.id, file_size_or_zero(file),
+                                     file_size_or_zero(file));
+  log(job.transfer.id, "info", "pg_restore finished");
+  return {};
+}
+
+Status TransferService::refuse_during_plan_change(const store::Addon& addon) {
+  auto changes = store_.plan_changes_in_progress();
+  if (!changes) return changes.error();
+  for (const auto& change : *changes) {
+    if (change.addon_id == addon.id) {
+      return make_error(ErrorCode::kConflict, addon.name + " is changing plans (" +
+                                                  change.from_plan + " to " + change.to_plan +
+                                                  "); try again once that has finished");
+    }
+  }
+  return {};
+}
+
+Status TransferService::restore_into_addon(Job& job, const store::Addon& addon,
+                                           const fs::path& file) {
+  const std::string unchanged = "; " + job.transfer.to_name + " was not changed";
+  const auto fail = [&](const Error& e) { return make_error(e.code, e.message + unchanged); };
+  if (auto s = refuse_during_plan_change(addon); !s) return fail(s.error());
+  auto location = database_location(addon);
+  if (!location) return fail(location.error());
+  auto& engine = postgres_.engine();
+  job.work_server = *location;
+  auto staged = engine.stage(*location, job.key());
+  if (!staged) return fail(staged.error());
+  // As the add-on's own role, so that what is restored belongs to it.
+  if (auto s = restore_archive(job, file, staged->url(), /*clean=*/false); !s) {
+    return fail(s.error());
+  }
+  if (job.cancel.load()) return make_error(ErrorCode::kConflict, "canceled");
+  // A plan change begun meanwhile would move the database elsewhere: the restored copy would
+  // replace the one it no longer uses.
+  auto now = store_.find_addon(addon.id);
+  if (!now) return fail(now.error());
+  if (auto s = refuse_during_plan_change(*now); !s) return fail(s.error());
+  if (auto here = database_location(*now); !here || !(*here == *location)) {
+    return fail(make_error(ErrorCode::kConflict, addon.name + " moved during the restore"));
+  }
+  log(job.transfer.id, "info", "Putting the restored database in place of " + job.transfer.to_name);
+  auto ended = engine.swap_in(*location, job.key());
+  if (!ended) return fail(ended.error());
+  if (*ended > 0) {
+    log(job.transfer.id, "info",
+        "Ended " + std::to_string(*ended) + " session(s) of the replaced database");
+  }
+  auto finished = store_.finish_transfer(job.transfer.id, true, std::nullopt, std::nullopt);
+  if (!finished) return finished.error();
+  return {};
+}
+
+Status TransferService::run_restore(Job& job) {
+  auto addon = store_.find_addon(job.spec.value("addon_id", ""));
+  if (!addon) return make_error(ErrorCode::kNotFound, "the target database no longer exists");
+  fs::path file;
+  if (const std::string blob = job.spec.value("blob", ""); !blob.empty()) {
+    if (!blobs_.contains(blob)) {
+      return make_error(ErrorCode::kNotFound, "the backup's archive is gone");
+    }
+    file = blobs_.path_of(blob);
+  } else {
+    file = work_dir() / (job.transfer.id + ".download");
+    const std::string url = job.spec.value("url", "");
+    log(job.transfer.id, "info", "Downloading " + build::display_url(url));
+    build::DownloadSpec spec{url, file, kMaxDownloadBytes};
+    build::DownloadContext context;
+    context.env = {{"PATH", "/usr/bin:/bin"}, {"LC_ALL", "C"}};
+    context.control.cancel = &job.cancel;
+    if (auto s = build::download_file(spec, context); !s) {
+      return make_error(ErrorCode::kInvalidParams, "cannot download " + build::display_url(url) +
+                                                       ": " + s.error().message +
+                                                       "; the database was not changed");
+    }
+  }
+  if (auto s = check_dump_file(file); !s) {
+    return make_error(s.error().code, s.error().message + "; the database was not changed");
+  }
+  return restore_into_addon(job, *addon, file);
+}
+
+Status TransferService::run_copy(Job& job) {
+  std::string from_url = job.spec.value("from_url", "");
+  if (const std::string id = job.spec.value("from_addon", ""); !id.empty()) {
+    auto addon = store_.find_addon(id);
+    if (!addon) return make_error(ErrorCode::kNotFound, "the source database no longer exists");
+    auto location = database_location(*addon);
+    if (!location) return location.error();
+    auto admin = postgres_.engine().admin_url(*location);
+    if (!admin) return admin.error();
+    from_url = *admin;  // everything in it is readable, whoever owns it
+  }
+  const fs::path file = work_dir() / (job.transfer.id + ".dump");
+  if (auto s = dump(job, from_url, file, nullptr); !s) return s;
+  if (const std::string id = job.spec.value("to_addon", ""); !id.empty()) {
+    auto addon = store_.find_addon(id);
+    if (!addon) return make_error(ErrorCode::kNotFound, "the target database no longer exists");
+    // Replaced whole, as Heroku empties it first, but only once the copy is complete.
+    return restore_into_addon(job, *addon, file);
+  }
+  if (auto s = restore_archive(job, file, job.spec.value("to_url", ""), /*clean=*/true); !s) {
+    return s;
+  }
+  auto finished = store_.finish_transfer(job.transfer.id, true, std::nullopt, std::nullopt);
+  if (!finished) return finished.error();
+  return {};
+}
+
+}  // namespace slipway::daemon
