@@ -57,6 +57,16 @@ json info_row(const std::string& name, const std::string& value) {
   return {{"name", name}, {"values", json::array({value})}};
 }
 
+// Heroku's pg:info status: over the plan's storage or table limit is "Over Plan Capacity"
+// (Heroku then restricts access after an enforcement date; Slipway reports it and enforces
+// nothing, see docs/postgres.md).
+std::string database_status(const PostgresInfo& info) {
+  const bool over_storage =
+      info.storage_limit_bytes > 0 && info.data_bytes > info.storage_limit_bytes;
+  const bool over_tables = info.table_limit && info.tables > *info.table_limit;
+  return over_storage || over_tables ? "Over Plan Capacity: Action Required" : "Available";
+}
+
 json database_json(const store::Addon& addon, const PostgresCredentials& creds,
                    const PostgresInfo& info) {
   const double percent = info.storage_limit_bytes > 0
@@ -67,7 +77,7 @@ json database_json(const store::Addon& addon, const PostgresCredentials& creds,
   std::snprintf(percent_text, sizeof percent_text, "%.2f%%", percent);
   json rows = json::array();
   rows.push_back(info_row("Plan", info.plan_human_name));
-  rows.push_back(info_row("Status", "Available"));
+  rows.push_back(info_row("Status", database_status(info)));
   rows.push_back(
       info_row("Data Size", human_size(static_cast<double>(info.data_bytes)) + " / " +
                                 human_size(static_cast<double>(info.storage_limit_bytes)) + " (" +

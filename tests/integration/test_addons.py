@@ -141,7 +141,8 @@ def test_pg_info_wait_credentials_psql_and_reset(cli):
     assert psql(url, "create table t(x int); insert into t values (1),(2)").returncode == 0
     info = cli.ok("pg:info", "-a", app).stdout
     assert "DATABASE_URL" in info and "Essential 0" in info
-    assert re.search(r"Tables:\s+1/4000", info), info
+    assert re.search(r"Tables:\s+1/4000 \(In compliance\)", info), info
+    assert re.search(r"Status:\s+Available", info), info
     assert "PG Version:" in info and "15." in info
     cli.ok("pg:wait", "-a", app)
     creds = cli.ok("pg:credentials:url", "-a", app).stdout
@@ -152,6 +153,13 @@ def test_pg_info_wait_credentials_psql_and_reset(cli):
     tls = psql(url + "?sslmode=require",
                "select ssl from pg_stat_ssl where pid = pg_backend_pid()")
     assert tls.returncode == 0 and tls.stdout.strip() == "t", tls.stderr
+    # Over the Essential plans' 4,000 tables: reported as Heroku reports it.
+    assert psql(url, "do $$ begin for i in 1..4000 loop"
+                     " execute format('create table extra_%s ()', i); end loop; end $$"
+                ).returncode == 0
+    info = cli.ok("pg:info", "-a", app).stdout
+    assert re.search(r"Status:\s+Over Plan Capacity: Action Required", info), info
+    assert re.search(r"Tables:\s+4001/4000 \(Over limit\)", info), info
     cli.ok("pg:reset", "--confirm", app, "-a", app)
     assert psql(url, "select count(*) from t").returncode != 0  # the table went with the reset
     assert psql(url, "select 1").returncode == 0  # same credentials still work
