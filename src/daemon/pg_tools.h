@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,5 +33,15 @@ Result<ToolOutcome> run_tool(const std::vector<std::string>& argv,
 // Every ordinary table outside the system schemas with its row count, in the connection's
 // current transaction (so in its snapshot), sorted by schema and name.
 Result<std::vector<TableRows>> count_rows(addons::postgres::Connection& c);
+
+// The same for a database that only a pg_restore has written to, once it has finished, from the
+// server's own counters of rows inserted (pg_stat_get_tuples_inserted): in such a database they
+// are exact — COPY counts every row it writes, pg_restore --exit-on-error succeeded only if every
+// COPY committed, and triggers and rules are created after the data — and free, where count_rows
+// would read every table again. Waits (up to `wait`) for the restore's sessions to be gone, as
+// they flush their counters when they exit; counts with count_rows if they linger or the server
+// keeps no counters (track_counts off).
+Result<std::vector<TableRows>> restored_rows(
+    addons::postgres::Connection& c, std::chrono::milliseconds wait = std::chrono::seconds(10));
 
 }  // namespace slipway::daemon

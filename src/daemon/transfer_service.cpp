@@ -316,7 +316,7 @@ Result<std::string> TransferService::verify(Job& job, const std::string& admin_u
     }
     auto conn = connect(scratch_url);
     if (!conn) return make_error(ErrorCode::kInternal, "cannot connect: " + conn.error().message);
-    auto counts = count_rows(*conn);
+    auto counts = restored_rows(*conn);
     if (!counts) return counts.error();
     const Verification v = compare_counts(dumped, *counts);
     if (!v.ok) return make_error(ErrorCode::kInvalidParams, v.message);

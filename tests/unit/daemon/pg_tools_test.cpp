@@ -1,0 +1,107 @@
+// Counting a restored database's rows (restored_rows) against a real PostgreSQL 15 server: the
+// server's counters when only inserts happened and their sessions are gone, count(*) otherwise.
+#include "daemon/pg_tools.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "../addons/postgres_test_support.h"
+
+namespace slipway::daemon {
+namespace {
+
+namespace pg = addons::postgres;
+using pg::testing::sandbox_options;
+using pg::testing::scalar;
+using pg::testing::TempDir;
+
+class RestoredRowsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new TempDir();
+    auto engine = pg::Engine::open(sandbox_options(root_->path()));
+    ASSERT_TRUE(engine.ok()) << engine.error().message;
+    engine_ = engine->release();
+    ASSERT_TRUE(engine_->ensure_shared().ok());
+  }
+  static void TearDownTestSuite() {
+    if (engine_ != nullptr) {
+      EXPECT_TRUE(engine_->stop_all().ok());
+    }
+    delete engine_;
+    engine_ = nullptr;
+    delete root_;
+  }
+
+  // A superuser connection to `database` of the shared cluster (created if it is not "postgres").
+  static pg::Connection admin(const std::string& database) {
+    pg::DatabaseLocation where{std::string(pg::kSharedInstance), "localhost", 0, database, "", ""};
+    auto url = engine_->admin_url(where);
+    EXPECT_TRUE(url.ok());
+    auto conn = pg::Connection::open(pg::ConnectParams::parse(*url).value());
+    EXPECT_TRUE(conn.ok()) << conn.error().message;
+    return std::move(*conn);
+  }
+  static pg::Connection fresh_database(const std::string& name) {
+    auto postgres = admin("postgres");
+    EXPECT_TRUE(postgres.query("CREATE DATABASE " + name).ok());
+    return admin(name);
+  }
+
+  static TempDir* root_;
+  static pg::Engine* engine_;
+};
+
+TempDir* RestoredRowsTest::root_ = nullptr;
+pg::Engine* RestoredRowsTest::engine_ = nullptr;
+
+std::string rows_of(const std::vector<TableRows>& tables) {
+  std::string out;
+  for (const auto& t : tables) out += t.schema + "." + t.table + "=" + std::to_string(t.rows) + " ";
+  return out;
+}
+
+TEST_F(RestoredRowsTest, ReadsTheServersCountersOnceTheWritersAreGone) {
+  {
+    auto writer = fresh_database("counted");
+    ASSERT_TRUE(writer.query("CREATE SCHEMA app").ok());
+    ASSERT_TRUE(
+        writer.query("CREATE TABLE app.items AS SELECT generate_series(1, 1000) AS id").ok());
+    ASSERT_TRUE(writer.query("CREATE TABLE public.empty (x int)").ok());
+    ASSERT_TRUE(
+        writer.query("CREATE TABLE public.pruned AS SELECT generate_series(1, 5) AS id").ok());
+    ASSERT_TRUE(writer.query("DELETE FROM public.pruned WHERE id > 3").ok());
+  }  // the writer disconnects; its backend flushes its counters as it exits
+  auto reader = admin("counted");
+  auto counted = restored_rows(reader);
+  ASSERT_TRUE(counted.ok()) << counted.error().message;
+  // The counters (rows inserted), not count(*): `pruned` had 5 inserted, 3 left. A restore never
+  // deletes, so there the two agree.
+  EXPECT_EQ(rows_of(*counted), "app.items=1000 public.empty=0 public.pruned=5 ");
+  auto real = count_rows(reader);
+  ASSERT_TRUE(real.ok());
+  EXPECT_EQ(rows_of(*real), "app.items=1000 public.empty=0 public.pruned=3 ");
+}
+
+TEST_F(RestoredRowsTest, CountsWhenASessionLingersOrTheServerKeepsNoCounters) {
+  auto writer = fresh_database("lingering");
+  ASSERT_TRUE(writer.query("CREATE TABLE t AS SELECT generate_series(1, 10) AS id").ok());
+  ASSERT_TRUE(writer.query("DELETE FROM t WHERE id > 4").ok());
+  auto reader = admin("lingering");
+  auto counted = restored_rows(reader, std::chrono::milliseconds(200));  // writer still there
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(rows_of(*counted), "public.t=4 ");
+
+  ASSERT_TRUE(admin("postgres").query("ALTER DATABASE lingering SET track_counts = off").ok());
+  auto without_counters = admin("lingering");
+  EXPECT_EQ(scalar(without_counters, "SHOW track_counts"), "off");
+  { auto gone = std::move(writer); }
+  counted = restored_rows(without_counters);
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(rows_of(*counted), "public.t=4 ");
+}
+
+}  // namespace
+}  // namespace slipway::daemon
