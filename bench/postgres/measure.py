@@ -6,11 +6,14 @@ fills it, then hands over here; see bench/README.md ("bench/postgres").
 What is compared, on the same database, one after the other:
 
 - capture: `heroku pg:backups:capture` (pg_dump -Fc -Z1 --no-sync in an exported snapshot, row
-  counts, then a verification: pg_restore -j <cores> into a scratch database, counts, drop)
+  counts alongside, then a verification: pg_restore -j <cores> into a scratch database, the
+  restored rows read from the server's counters, drop)
   against the same by hand: pg_dump -Fc -Z1 --no-sync, CREATE DATABASE, pg_restore
   --no-owner --no-acl --exit-on-error -j N, DROP DATABASE; and against a default pg_dump -Fc;
-- restore: `heroku pg:backups:restore` (pg_restore --no-owner --no-acl -j <cores> --clean
-  --if-exists as the add-on's role) against the same pg_restore by hand;
+- restore: `heroku pg:backups:restore` (pg_restore --no-owner --no-acl -j <cores> as the
+  add-on's role into a new database, then swapped in place of the live one) against pg_restore
+  --clean --if-exists by hand into the live database, and against the capture's raw restore into
+  a new database;
 - `heroku addons:upgrade` to a dedicated plan: the server's cut-over line, the maintenance
   window seen through the API, the copy's pg_dump and pg_restore.
 
@@ -637,7 +640,7 @@ def report(res, a):
     prcli = row("platform: heroku pg:backups:restore, as the CLI shows it", lambda r: pr(r)["cli"])
     prsrv = row("platform: the transfer, created -> finished (server side)",
                 lambda r: pr(r)["server"])
-    prr = row("  pg_restore --no-owner --no-acl -j --clean --if-exists",
+    prr = row("  pg_restore --no-owner --no-acl -j into a new database",
               lambda r: pr(r)["restore"]["wall"])
     rr = row(f"raw: pg_restore --no-owner --no-acl -j {a.jobs} --clean --if-exists",
              lambda r: r["raw_restore"]["wall"])
@@ -661,6 +664,7 @@ def report(res, a):
     print(f"  restore, pg_restore:            platform / raw                     {ratio(prr, rr)}")
     print(f"  restore, server side / raw pg_restore                              {ratio(prsrv, rr)}")
     print(f"  restore, as the CLI shows it / raw pg_restore                      {ratio(prcli, rr)}")
+    print(f"  restore, server side / raw pg_restore -j into a new database       {ratio(prsrv, rres)}")
     print("speed-up over a default pg_dump -Fc (target: capture >= 2x faster)")
     print(f"  default pg_dump -Fc / the platform's pg_dump                       {ratio(rdef, pdump)}")
     print(f"  default pg_dump -Fc / the platform's whole capture (server side)   {ratio(rdef, srv)}")

@@ -22,7 +22,7 @@ constexpr std::uint64_t kMaxDownloadBytes = std::uint64_t{64} << 30;
 }  // namespace
 
 Status TransferService::restore_archive(Job& job, const fs::path& file, const std::string& url,
-                                        bool clean) {
+                                        bool clean, const std::optional<std::string>& role) {
   if (auto s = check_dump_file(file); !s) return s;
   // The archive's table of contents must read before anything in the target is touched.
   auto listed =
@@ -53,6 +53,7 @@ Status TransferService::restore_archive(Job& job, const fs::path& file, const st
   std::vector<std::string> argv = {pg_program("pg_restore"), "--no-owner", "--no-acl",
                                    "--jobs=" + std::to_string(settings_.restore_jobs)};
   if (clean) argv.insert(argv.end(), {"--clean", "--if-exists"});
+  if (role) argv.push_back("--role=" + *role);
   argv.push_back("--dbname=" + (*env)["PGDATABASE"]);
   argv.push_back(file.string());
   (void)store_.set_transfer_progress(job.transfer.id, 0, file_size_or_zero(file));
@@ -93,8 +94,13 @@ Status TransferService::restore_into_addon(Job& job, const store::Addon& addon,
   job.work_server = *location;
   auto staged = engine.stage(*location, job.key());
   if (!staged) return fail(staged.error());
-  // As the add-on's own role, so that what is restored belongs to it.
-  if (auto s = restore_archive(job, file, staged->url(), /*clean=*/false); !s) {
+  // Connected as the server's admin (over the admin's own connection settings: no TLS to our
+  // own loopback servers, and none of the role's connection slots, which its app may be
+  // using), acting as the add-on's role (SET ROLE): what is restored belongs to it and nothing
+  // is restored that the role could not create itself.
+  auto admin = engine.admin_url(*staged);
+  if (!admin) return fail(admin.error());
+  if (auto s = restore_archive(job, file, *admin, /*clean=*/false, location->user); !s) {
     return fail(s.error());
   }
   if (job.cancel.load()) return make_error(ErrorCode::kConflict, "canceled");
@@ -166,7 +172,9 @@ Status TransferService::run_copy(Job& job) {
     // Replaced whole, as Heroku empties it first, but only once the copy is complete.
     return restore_into_addon(job, *addon, file);
   }
-  if (auto s = restore_archive(job, file, job.spec.value("to_url", ""), /*clean=*/true); !s) {
+  if (auto s =
+          restore_archive(job, file, job.spec.value("to_url", ""), /*clean=*/true, std::nullopt);
+      !s) {
     return s;
   }
   auto finished = store_.finish_transfer(job.transfer.id, true, std::nullopt, std::nullopt);

@@ -75,8 +75,9 @@ class TransferService : public api::TransferControl {
   Status run_copy(Job& job);
   Status dump(Job& job, const std::string& admin_url, const std::filesystem::path& file,
               std::vector<TableRows>* counts);
+  // pg_restore into `url`'s database (--clean: over what is there), as `role` if given.
   Status restore_archive(Job& job, const std::filesystem::path& file, const std::string& url,
-                         bool clean);
+                         bool clean, const std::optional<std::string>& role);
   Result<std::string> verify(Job& job, const std::string& admin_url,
                              const std::filesystem::path& file,
                              const std::vector<TableRows>& dumped);

@@ -84,38 +84,54 @@ def test_capture_list_info_restore(cli, server):
     assert re.search(r"r002.*Completed", listing), listing
 
 
-def test_restore_replaces_the_database_even_under_a_session_idle_in_a_transaction(cli, server):
+def test_restore_replaces_the_database_under_an_idle_transaction_and_a_full_role(cli, server):
     app, url = app_with_db(cli, rows=4)
     cli.ok("pg:backups:capture", "-a", app, timeout=180)
+    assert psql(url, "delete from items").returncode == 0
     # An app's connection left inside a transaction, holding a lock on items: restoring in
     # place would wait on it for ever. The restore fills a new database and ends the session
     # when it puts that database in place.
     holder = subprocess.Popen([PSQL, url, "-At"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sleepers = []
     try:
         holder.stdin.write("begin; select count(*) from items;\n")
         holder.stdin.flush()
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            idle = psql(url, "select count(*) from pg_stat_activity"
-                             " where state = 'idle in transaction'").stdout.strip()
-            if idle == "1":
-                break
+        # And the rest of the role's 20 connections (essential-0) taken: the restore's own
+        # connections are the server admin's, not the role's.
+        sleepers = [subprocess.Popen([PSQL, url, "-c", "select pg_sleep(600)"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                    for _ in range(18)]
+        busy = lambda: psql(url, "select count(*) filter (where state = 'idle in transaction'),"
+                                 " count(*) from pg_stat_activity"
+                                 " where usename = current_user and pid <> pg_backend_pid()"
+                            ).stdout.strip()
+        deadline = time.time() + 30
+        while busy() != "1|19" and time.time() < deadline:
             time.sleep(0.2)
-        assert idle == "1"
-        assert psql(url, "delete from items").returncode == 0
+        assert busy() == "1|19"
+        sleepers.append(subprocess.Popen([PSQL, url, "-c", "select pg_sleep(600)"],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         text=True))
+        deadline = time.time() + 30
+        while "too many connections" not in psql(url, "select 1").stderr:
+            assert time.time() < deadline, "the role never reached its connection limit"
+            time.sleep(0.2)
         cli.ok("pg:backups:restore", "b001", "DATABASE", "--confirm", app, "-a", app,
                timeout=180)
         assert count(url) == 4
         restore = transfers(server, app)[-1]
         assert restore["succeeded"] is True
-        assert any("Ended 1 session(s)" in line["message"] for line in restore["logs"]), \
+        assert any("Ended 20 session(s)" in line["message"] for line in restore["logs"]), \
             restore["logs"]
         _, err = holder.communicate("select 1;\n", timeout=10)
         assert "terminating connection" in err, err  # its session was ended
+        for sleeper in sleepers:
+            assert sleeper.wait(timeout=10) != 0
     finally:
-        holder.kill()
-        holder.wait()
+        for p in [holder] + sleepers:
+            p.kill()
+            p.wait()
     assert scratch_databases_left(url) == 0
 
 
