@@ -104,11 +104,15 @@ Status TransferService::restore_into_addon(Job& job, const store::Addon& addon,
     return fail(s.error());
   }
   if (job.cancel.load()) return make_error(ErrorCode::kConflict, "canceled");
-  // A plan change begun meanwhile would move the database elsewhere: the restored copy would
-  // replace the one it no longer uses.
+  // From the claim on, neither a cancel nor a plan change can begin until this transfer ends
+  // (a plan change begun before it would move the database elsewhere: the restored copy would
+  // replace one the add-on no longer uses).
+  if (auto claimed = store_.claim_replacement(job.transfer.id); !claimed) {
+    if (claimed.error().message == "canceled") return claimed;
+    return fail(claimed.error());
+  }
   auto now = store_.find_addon(addon.id);
   if (!now) return fail(now.error());
-  if (auto s = refuse_during_plan_change(*now); !s) return fail(s.error());
   if (auto here = database_location(*now); !here || !(*here == *location)) {
     return fail(make_error(ErrorCode::kConflict, addon.name + " moved during the restore"));
   }

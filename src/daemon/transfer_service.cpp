@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "addons/postgres/plans.h"
 #include "addons/postgres/pq.h"
@@ -51,7 +52,7 @@ void TransferService::start() {
   stopping_ = false;
   for (int i = 0; i < settings_.workers; ++i) {
     workers_.emplace_back([this, i] {
-      if (i == 0) drop_leftover_work_databases();  // of transfers a crash cut short
+      if (i == 0) sweep_leftover_work_databases();  // of transfers a crash cut short
       run();
     });
   }
@@ -115,6 +116,7 @@ Result<store::Transfer> TransferService::restore(const store::Addon& target,
   store::NewTransfer spec;
   spec.app_id = target.app_id;
   spec.addon_id = target.id;
+  spec.into_addon_id = target.id;
   spec.from_type = "gof3r";
   spec.to_type = "pg_restore";
   spec.to_name = target_name;
@@ -147,13 +149,17 @@ Result<store::Transfer> TransferService::copy(const store::Addon& owner,
   spec.to_url = api::redact_url(to.url);
   json job{{"kind", "copy"}, {"from_url", from.url}, {"to_url", to.url}};
   if (from.addon) job["from_addon"] = from.addon->id;
-  if (to.addon) job["to_addon"] = to.addon->id;
+  if (to.addon) {
+    job["to_addon"] = to.addon->id;
+    spec.into_addon_id = to.addon->id;
+  }
   spec.job_json = job.dump();
   return enqueue(spec);
 }
 
 Result<store::Transfer> TransferService::cancel(const store::Transfer& transfer) {
   auto canceled = store_.cancel_transfer(transfer.id);
+  if (!canceled) return canceled;
   const std::lock_guard lock(mutex_);
   if (const auto it = running_.find(transfer.id); it != running_.end()) it->second->store(true);
   return canceled;
@@ -325,33 +331,58 @@ Result<std::string> TransferService::verify(Job& job, const std::string& admin_u
   return result;
 }
 
-void TransferService::drop_work_databases(const pg::DatabaseLocation& server,
+bool TransferService::drop_work_databases(const pg::DatabaseLocation& server,
                                           const std::string& key) {
   if (auto s = postgres_.engine().drop_work_databases(server, key); !s) {
     spdlog::warn("could not drop the work databases of transfer key {}: {}", key,
                  s.error().message);
+    return false;
   }
+  return true;
 }
 
-void TransferService::drop_leftover_work_databases() {
+bool TransferService::drop_leftover_work_databases() {
   auto addons = store_.list_addons(std::nullopt);
-  if (!addons) return;
+  if (!addons) return false;
+  bool all = true;
   std::set<std::pair<std::string, unsigned short>> seen;  // one look per server
   for (const auto& addon : *addons) {
     if (addon.service != "heroku-postgresql" || addon.state != "provisioned") continue;
     auto location = database_location(addon);
-    if (!location || !seen.insert({location->instance, location->port}).second) continue;
+    if (!location) {
+      all = false;
+      continue;
+    }
+    if (!seen.insert({location->instance, location->port}).second) continue;
     auto keys = postgres_.engine().work_database_keys(*location);
     if (!keys) {
       spdlog::warn("cannot look for leftover work databases: {}", keys.error().message);
+      all = false;
       continue;
     }
     for (const auto& key : *keys) {
       if (running_key(key)) continue;
       spdlog::info("dropping work databases an interrupted transfer left (key {})", key);
-      drop_work_databases(*location, key);
+      all = drop_work_databases(*location, key) && all;
     }
   }
+  return all;
+}
+
+void TransferService::sweep_leftover_work_databases() {
+  // Just after a restart a server may not answer yet (the add-on worker brings it back within
+  // seconds): look again for a minute rather than leave the leftovers taking its disk.
+  constexpr int kAttempts = 30;
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    if (drop_leftover_work_databases()) return;
+    for (int tick = 0; tick < 20;
+         ++tick) {  // 2 s, not on wake_: that would swallow a job's wake-up
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+  }
+  spdlog::warn("gave up looking for leftover work databases; they go at the next start");
 }
 
 bool TransferService::running_key(const std::string& key) {

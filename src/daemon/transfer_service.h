@@ -83,9 +83,12 @@ class TransferService : public api::TransferControl {
                              const std::vector<TableRows>& dumped);
   Status restore_into_addon(Job& job, const store::Addon& addon, const std::filesystem::path& file);
   Status refuse_during_plan_change(const store::Addon& addon);
-  void drop_work_databases(const addons::postgres::DatabaseLocation& server,
+  // Each is true when everything it was to drop is gone (failures are logged).
+  bool drop_work_databases(const addons::postgres::DatabaseLocation& server,
                            const std::string& key);
-  void drop_leftover_work_databases();
+  bool drop_leftover_work_databases();
+  // drop_leftover_work_databases until it succeeds, for a minute at most, or the service stops.
+  void sweep_leftover_work_databases();
   bool running_key(const std::string& key);
   void log(const std::string& id, std::string_view level, const std::string& message);
   std::filesystem::path work_dir() const { return settings_.data_dir / "transfers"; }

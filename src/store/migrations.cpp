@@ -263,6 +263,14 @@ CREATE TABLE transfer_schedules (
 );
 CREATE INDEX transfer_schedules_due ON transfer_schedules(next_run_at);
 )sql"},
+      {9, R"sql(
+-- Restores and copies into an add-on: which add-on they replace the database of, and when
+-- they began putting the new one in place (from then on they cannot be canceled, and the
+-- add-on's plan cannot change until they finish).
+ALTER TABLE transfers ADD COLUMN into_addon_id TEXT;
+ALTER TABLE transfers ADD COLUMN replacing_at TEXT;
+CREATE INDEX transfers_unfinished_into ON transfers(into_addon_id) WHERE finished_at IS NULL;
+)sql"},
   };
   return kMigrations;
 }

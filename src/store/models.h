@@ -302,6 +302,8 @@ struct NewTransfer {
   std::string options_json = "{}";
   std::string job_json = "{}";
   std::optional<std::string> schedule;
+  // A restore or copy into an add-on: the add-on whose database it replaces.
+  std::optional<std::string> into_addon_id;
 };
 
 }  // namespace slipway::store

@@ -106,6 +106,14 @@ Result<PlanChange> Store::begin_plan_change(const Account& user, const std::stri
       return make_error(ErrorCode::kInvalidParams,
                         name + " is already changing plan; wait for that change to finish.");
     }
+    if (db.prepare("SELECT 1 FROM transfers WHERE into_addon_id = ? AND finished_at IS NULL")
+            .bind(1, addon_id)
+            .step()) {
+      return make_error(ErrorCode::kConflict,
+                        name +
+                            " is being restored into (a restore or copy is under way); its plan"
+                            " can change once that has finished.");
+    }
     const std::string now = now_iso8601();
     // A kept old resource is kept "until the next change": this one.
     db.prepare(

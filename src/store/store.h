@@ -186,6 +186,10 @@ class Store {
                                    const std::optional<std::string>& blob_sha256);
   // Marks it canceled (and finished, failed) unless it has finished already.
   Result<Transfer> cancel_transfer(const std::string& id);
+  // A restore or copy is about to put its database in place of its add-on's: from now on it
+  // cannot be canceled and the add-on's plan cannot change until it finishes. kConflict when
+  // it was canceled meanwhile or the add-on is changing plans.
+  Status claim_replacement(const std::string& id);
   // Soft-deletes it; returns the blob no remaining transfer refers to, if any (to remove).
   Result<std::optional<std::string>> delete_transfer(const std::string& id);
   // Manual backups of `addon_id` that succeeded, newest first, beyond the first `keep` are

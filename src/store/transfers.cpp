@@ -104,9 +104,10 @@ Result<Transfer> Store::create_transfer(const NewTransfer& spec) {
     }
     db.prepare(
           "INSERT INTO transfers(id, app_id, num, addon_id, from_type, from_name, from_url,"
-          " to_type, to_name, to_url, options_json, job_json, schedule, created_at, updated_at)"
+          " to_type, to_name, to_url, options_json, job_json, schedule, created_at, updated_at,"
+          " into_addon_id)"
           " VALUES (?1, ?2, (SELECT COALESCE(MAX(num), 0) + 1 FROM transfers WHERE app_id = ?2),"
-          " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)")
+          " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)")
         .bind(1, id)
         .bind(2, spec.app_id)
         .bind(3, spec.addon_id)
@@ -120,6 +121,7 @@ Result<Transfer> Store::create_transfer(const NewTransfer& spec) {
         .bind(11, spec.job_json)
         .bind(12, spec.schedule)
         .bind(13, now)
+        .bind(14, spec.into_addon_id)
         .run();
     auto t = select_one(db, "WHERE t.id = ?", id);
     if (!t) return transfer_not_found();
@@ -220,6 +222,13 @@ Result<Transfer> Store::finish_transfer(const std::string& id, bool succeeded,
 Result<Transfer> Store::cancel_transfer(const std::string& id) {
   return guarded<Transfer>([&](Database& db) -> Result<Transfer> {
     Transaction tx(db);
+    if (db.prepare("SELECT 1 FROM transfers WHERE id = ? AND finished_at IS NULL"
+                   " AND replacing_at IS NOT NULL")
+            .bind(1, id)
+            .step()) {
+      return make_error(ErrorCode::kConflict,
+                        "Too late to cancel: the restored database is being put in place.");
+    }
     const std::string now = now_iso8601();
     db.prepare(
           "UPDATE transfers SET canceled_at = ?2, finished_at = ?2, updated_at = ?2,"
@@ -232,6 +241,32 @@ Result<Transfer> Store::cancel_transfer(const std::string& id) {
     if (!t) return transfer_not_found();
     tx.commit();
     return *t;
+  });
+}
+
+Status Store::claim_replacement(const std::string& id) {
+  return guarded<void>([&](Database& db) -> Status {
+    Transaction tx(db);
+    auto q = db.prepare(
+        "SELECT t.finished_at IS NULL, a.name, c.from_plan, c.to_plan FROM transfers t"
+        " LEFT JOIN addons a ON a.id = t.into_addon_id"
+        " LEFT JOIN addon_plan_changes c ON c.addon_id = t.into_addon_id"
+        "  AND c.state IN ('pending', 'cutover', 'switched')"
+        " WHERE t.id = ?");
+    q.bind(1, id);
+    if (!q.step()) return transfer_not_found();
+    if (q.integer(0) == 0) return make_error(ErrorCode::kConflict, "canceled");
+    if (const auto from = q.optional_text(2)) {
+      return make_error(ErrorCode::kConflict, q.text(1) + " is changing plans (" + *from + " to " +
+                                                  q.text(3) +
+                                                  "); try again once that has finished");
+    }
+    db.prepare("UPDATE transfers SET replacing_at = ?2, updated_at = ?2 WHERE id = ?1")
+        .bind(1, id)
+        .bind(2, now_iso8601())
+        .run();
+    tx.commit();
+    return {};
   });
 }
 

@@ -43,7 +43,7 @@ def count(url, table="items"):
 def scratch_databases_left(url):
     """Work databases still on the server: verification's scratch databases, restores' staged
     and replaced ones (dropped just after the transfer finishes, off its clock)."""
-    deadline = time.time() + 10
+    deadline = time.time() + 30  # a restarted control plane sweeps them at its start
     while True:
         r = psql(url, "select count(*) from pg_database where datname like 'slipway\\_%'")
         assert r.returncode == 0, r.stderr
@@ -182,6 +182,53 @@ def test_a_restore_or_copy_failing_midway_leaves_the_database_as_it_was(cli, ser
     assert count(url) == 4
     assert psql(url, "select 1 from trap").returncode != 0
     assert scratch_databases_left(url) == 0
+
+
+def test_a_plan_change_is_refused_while_a_restore_into_the_database_runs(cli, server, tmp_path):
+    app, url = app_with_db(cli, rows=5)
+    dumped = subprocess.run([PG_DUMP, "-Fc", "-f", str(tmp_path / "five.dump"), url],
+                            capture_output=True, text=True, timeout=60)
+    assert dumped.returncode == 0, dumped.stderr
+    assert psql(url, "delete from items where id > 2").returncode == 0
+    release = threading.Event()
+
+    class HeldUntilReleased(SimpleHTTPRequestHandler):
+        def do_GET(self):  # the restore's download hangs here: its transfer stays running
+            release.wait(120)
+            super().do_GET()
+
+    httpd = HTTPServer(("127.0.0.1", 0), lambda *a: HeldUntilReleased(*a, directory=str(tmp_path)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    restored = {}
+    restore = threading.Thread(target=lambda: restored.update(proc=cli.run(
+        "pg:backups:restore", f"http://127.0.0.1:{httpd.server_port}/five.dump", "DATABASE",
+        "--confirm", app, "-a", app, timeout=180)))
+    restore.start()
+    try:
+        deadline = time.time() + 60
+        while not [t for t in transfers(server, app) if t["to_type"] == "pg_restore"]:
+            assert time.time() < deadline, "the restore's transfer never appeared"
+            time.sleep(0.2)
+        proc = cli.fails("addons:upgrade", "DATABASE", "heroku-postgresql:standard-0", "-a", app)
+        assert "is being restored into" in proc.stdout + proc.stderr, proc.stderr
+    finally:
+        release.set()
+        restore.join(200)
+        httpd.shutdown()
+    assert restored["proc"].returncode == 0, restored["proc"].stderr
+    assert count(url) == 5
+    # Nothing of the refused change happened: same plan, no change pending or recorded.
+    addon = server.request("GET", f"/apps/{app}/addons").json[0]
+    assert addon["plan"]["name"] == "heroku-postgresql:essential-0", addon
+    assert "Changing" not in (addon.get("provision_message") or ""), addon
+    # Once the restore has finished, the plan can change, with the restored data.
+    cli.ok("addons:upgrade", "DATABASE", "heroku-postgresql:essential-1", "-a", app)
+    deadline = time.time() + 180
+    while server.request("GET", f"/apps/{app}/addons").json[0]["plan"]["name"] != \
+            "heroku-postgresql:essential-1":
+        assert time.time() < deadline, "the plan change after the restore did not finish"
+        time.sleep(0.5)
+    assert count(config(cli, app)["DATABASE_URL"]) == 5
 
 
 def test_url_download_restore_from_url_and_delete(cli, server, tmp_path):

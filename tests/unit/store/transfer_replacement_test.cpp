@@ -1,0 +1,122 @@
+// A restore or copy replacing an add-on's database against a cancel or a plan change of the same
+// add-on: the store lets exactly one of them go ahead, whatever the order.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/ids.h"
+#include "store/store.h"
+
+namespace slipway::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TransferReplacementTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("slipway-replacement-test-" + random_hex(6));
+    fs::create_directories(dir_);
+    auto opened = Store::open(dir_ / "state.db");
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+    owner_ = *store_->ensure_account("dev@example.com");
+    app_ = *store_->create_app({"shop", "us", "heroku-24"}, owner_);
+    auto created = store_->create_addon(
+        app_, owner_, NewAddon{"heroku-postgresql", "essential-0", {"pg-a"}, {"DATABASE"}});
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    addon_id_ = created->addon.id;
+    ASSERT_TRUE(store_->finish_provisioning(addon_id_, R"({"db":"d1"})", "postgres://a").ok());
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  Transfer restore_into_addon() {
+    NewTransfer spec;
+    spec.app_id = app_.id;
+    spec.addon_id = addon_id_;
+    spec.into_addon_id = addon_id_;
+    spec.from_type = "gof3r";
+    spec.from_name = "BACKUP";
+    spec.from_url = "https://example.com/b001.dump";
+    spec.to_type = "pg_restore";
+    spec.to_name = "DATABASE";
+    spec.to_url = "postgres://a";
+    auto t = store_->create_transfer(spec);
+    EXPECT_TRUE(t.ok()) << t.error().message;
+    return *t;
+  }
+
+  Result<PlanChange> change_plan() {
+    return store_->begin_plan_change(owner_, addon_id_, "standard-0", new_uuid());
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+  Account owner_;
+  App app_;
+  std::string addon_id_;
+};
+
+TEST_F(TransferReplacementTest, APlanChangeWaitsForARestoreIntoTheAddonToFinish) {
+  const auto restore = restore_into_addon();
+  auto refused = change_plan();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+  EXPECT_NE(refused.error().message.find("pg-a is being restored into"), std::string::npos)
+      << refused.error().message;
+  EXPECT_TRUE(store_->plan_changes_in_progress()->empty());
+
+  ASSERT_TRUE(store_->finish_transfer(restore.id, true, std::nullopt, std::nullopt).ok());
+  EXPECT_TRUE(change_plan().ok());
+}
+
+TEST_F(TransferReplacementTest, OnceClaimedARestoreCannotBeCanceled) {
+  const auto restore = restore_into_addon();
+  ASSERT_TRUE(store_->claim_replacement(restore.id).ok());
+  auto cancel = store_->cancel_transfer(restore.id);
+  ASSERT_FALSE(cancel.ok());
+  EXPECT_EQ(cancel.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(store_->find_transfer_by_id(restore.id)->finished_at.has_value());
+  EXPECT_FALSE(change_plan().ok());  // still unfinished
+}
+
+TEST_F(TransferReplacementTest, ACanceledRestoreCannotBeClaimed) {
+  const auto restore = restore_into_addon();
+  ASSERT_TRUE(store_->cancel_transfer(restore.id).ok());
+  auto claim = store_->claim_replacement(restore.id);
+  ASSERT_FALSE(claim.ok());
+  EXPECT_EQ(claim.error().message, "canceled");
+}
+
+TEST_F(TransferReplacementTest, ARestoreQueuedBeforeAPlanChangeBeganCannotBeClaimedDuringIt) {
+  // The restore was created while a plan change was already running (the API refuses new
+  // plan changes, not new restores): it must not replace the database the change copies.
+  ASSERT_TRUE(change_plan().ok());
+  const auto restore = restore_into_addon();
+  auto claim = store_->claim_replacement(restore.id);
+  ASSERT_FALSE(claim.ok());
+  EXPECT_EQ(claim.error().code, ErrorCode::kConflict);
+  EXPECT_NE(claim.error().message.find("pg-a is changing plans (essential-0 to standard-0)"),
+            std::string::npos)
+      << claim.error().message;
+}
+
+TEST_F(TransferReplacementTest, ATransferOfAnotherKindDoesNotHoldThePlanBack) {
+  NewTransfer backup;
+  backup.app_id = app_.id;
+  backup.addon_id = addon_id_;  // a capture of the add-on: it only reads the database
+  backup.from_type = "pg_dump";
+  backup.from_name = "DATABASE";
+  backup.from_url = "postgres://a";
+  backup.to_type = "gof3r";
+  backup.to_name = "BACKUP";
+  backup.to_url = "https://example.com/{uuid}.dump";
+  ASSERT_TRUE(store_->create_transfer(backup).ok());
+  EXPECT_TRUE(change_plan().ok());
+}
+
+}  // namespace
+}  // namespace slipway::store
