@@ -375,8 +375,8 @@ void TransferService::sweep_leftover_work_databases() {
   constexpr int kAttempts = 30;
   for (int attempt = 1; attempt <= kAttempts; ++attempt) {
     if (drop_leftover_work_databases()) return;
-    for (int tick = 0; tick < 20;
-         ++tick) {  // 2 s, not on wake_: that would swallow a job's wake-up
+    // 2 s in short sleeps, not a wait on wake_: that would swallow a job's wake-up.
+    for (int tick = 0; tick < 20; ++tick) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       const std::lock_guard lock(mutex_);
       if (stopping_) return;

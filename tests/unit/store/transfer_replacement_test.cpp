@@ -2,21 +2,18 @@
 // add-on: the store lets exactly one of them go ahead, whatever the order.
 #include <gtest/gtest.h>
 
-#include <filesystem>
+#include <utility>
 
+#include "../temp_dir.h"
 #include "common/ids.h"
 #include "store/store.h"
 
 namespace slipway::store {
 namespace {
 
-namespace fs = std::filesystem;
-
 class TransferReplacementTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("slipway-replacement-test-" + random_hex(6));
-    fs::create_directories(dir_);
     auto opened = Store::open(dir_ / "state.db");
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
@@ -28,32 +25,34 @@ class TransferReplacementTest : public ::testing::Test {
     addon_id_ = created->addon.id;
     ASSERT_TRUE(store_->finish_provisioning(addon_id_, R"({"db":"d1"})", "postgres://a").ok());
   }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
 
-  Transfer restore_into_addon() {
+  // A restore into the add-on, or (into_addon false) a capture of it, which only reads it.
+  Transfer transfer(bool into_addon) {
     NewTransfer spec;
     spec.app_id = app_.id;
     spec.addon_id = addon_id_;
-    spec.into_addon_id = addon_id_;
     spec.from_type = "gof3r";
     spec.from_name = "BACKUP";
     spec.from_url = "https://example.com/b001.dump";
     spec.to_type = "pg_restore";
     spec.to_name = "DATABASE";
     spec.to_url = "postgres://a";
+    if (into_addon) {
+      spec.into_addon_id = addon_id_;
+    } else {
+      std::swap(spec.from_type, spec.to_type);
+    }
     auto t = store_->create_transfer(spec);
     EXPECT_TRUE(t.ok()) << t.error().message;
     return *t;
   }
+  Transfer restore_into_addon() { return transfer(true); }
 
   Result<PlanChange> change_plan() {
     return store_->begin_plan_change(owner_, addon_id_, "standard-0", new_uuid());
   }
 
-  fs::path dir_;
+  slipway::testing::TempDir dir_;
   std::unique_ptr<Store> store_;
   Account owner_;
   App app_;
@@ -105,16 +104,7 @@ TEST_F(TransferReplacementTest, ARestoreQueuedBeforeAPlanChangeBeganCannotBeClai
 }
 
 TEST_F(TransferReplacementTest, ATransferOfAnotherKindDoesNotHoldThePlanBack) {
-  NewTransfer backup;
-  backup.app_id = app_.id;
-  backup.addon_id = addon_id_;  // a capture of the add-on: it only reads the database
-  backup.from_type = "pg_dump";
-  backup.from_name = "DATABASE";
-  backup.from_url = "postgres://a";
-  backup.to_type = "gof3r";
-  backup.to_name = "BACKUP";
-  backup.to_url = "https://example.com/{uuid}.dump";
-  ASSERT_TRUE(store_->create_transfer(backup).ok());
+  transfer(/*into_addon=*/false);
   EXPECT_TRUE(change_plan().ok());
 }
 
