@@ -5,10 +5,11 @@ fills it, then hands over here; see bench/README.md ("bench/postgres").
 
 What is compared, on the same database, one after the other:
 
-- capture: `heroku pg:backups:capture` (pg_dump -Fc -Z1 --no-sync in an exported snapshot, row
-  counts alongside, then a verification: pg_restore -j <cores> into a scratch database, the
-  restored rows read from the server's counters, drop)
-  against the same by hand: pg_dump -Fc -Z1 --no-sync, CREATE DATABASE, pg_restore
+- capture: `heroku pg:backups:capture` (pg_dump -Fd -j <cores> -Z1 --no-sync in an exported
+  snapshot, row counts alongside, the directory rewrapped as one custom-format archive, then a
+  verification: pg_restore -j <cores> into a scratch database, the restored rows read from the
+  server's counters, drop)
+  against the same by hand: pg_dump -Fd -j N -Z1 --no-sync, CREATE DATABASE, pg_restore
   --no-owner --no-acl --exit-on-error -j N, DROP DATABASE; and against a default pg_dump -Fc;
 - restore: `heroku pg:backups:restore` (pg_restore --no-owner --no-acl -j <cores> as the
   add-on's role into a new database, then swapped in place of the live one) against pg_restore
@@ -29,6 +30,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import ssl
 import statistics
@@ -41,6 +43,10 @@ import urllib.parse
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 TOOLS = ("pg_dump", "pg_restore")
 RUNNING = []  # subprocesses to stop on SIGTERM
+
+
+def directory_size(path):
+    return sum(os.path.getsize(os.path.join(path, n)) for n in os.listdir(path))
 
 
 def now():
@@ -358,11 +364,11 @@ class Bench:
         r["raw_default_dump"] = res
 
     def raw_capture(self, r):
-        f = os.path.join(self.a.work, "z1.dump")
-        dump = self.tool("raw pg_dump -Fc -Z1 --no-sync",
-                         [self.pg("pg_dump"), "--format=custom", "--compress=1", "--no-sync",
-                          f"--file={f}"], self.admin_env)
-        dump["size"] = os.path.getsize(f)
+        f = os.path.join(self.a.work, "z1.dir")
+        dump = self.tool(f"raw pg_dump -Fd -j {self.a.jobs} -Z1 --no-sync",
+                         [self.pg("pg_dump"), "--format=directory", f"--jobs={self.a.jobs}",
+                          "--compress=1", "--no-sync", f"--file={f}"], self.admin_env)
+        dump["size"] = directory_size(f)
         scratch = "bench_scratch"
         t0 = now()
         self.psql(f"CREATE DATABASE {scratch}")
@@ -381,11 +387,13 @@ class Bench:
         drop = now() - t0
         t0 = now()
         h = hashlib.sha256()
-        with open(f, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-            os.fsync(fh.fileno())
+        for name in sorted(os.listdir(f)):
+            with open(os.path.join(f, name), "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+                os.fsync(fh.fileno())
         sha = now() - t0
+        shutil.rmtree(f)
         r["raw_capture"] = dict(dump=dump, create=create, restore=restore, drop=drop,
                                 total=dump["wall"] + create + restore["wall"] + drop,
                                 counts=counts, sha256=sha)
@@ -398,27 +406,36 @@ class Bench:
         return "; ".join(f"SELECT count(*) FROM {t}" for t in tables)
 
     def raw_extras(self, r):
-        """Diagnostics, not in the ratios: pg_dump -Z1 with the rows counted alongside in a
-        REPEATABLE READ transaction (what the platform's dump step does), and pg_dump -Z0."""
-        f = os.path.join(self.a.work, "extra.dump")
+        """Diagnostics, not in the ratios: the parallel pg_dump with the rows counted alongside
+        in a REPEATABLE READ transaction (what the platform's dump step does), the
+        single-process pg_dump -Fc -Z1 (the platform's dump before; its archive is what the raw
+        restores restore), and pg_dump -Z0."""
+        f = os.path.join(self.a.work, "extra.dir")
         sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " + self.count_sql() + "; COMMIT"
         t0 = now()
         counter = subprocess.Popen([self.pg("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
                                     sql], env=self.admin_env, stdout=subprocess.DEVNULL)
         RUNNING.append(counter)
-        dump = self.tool("raw pg_dump -Fc -Z1 --no-sync, every table counted alongside",
-                         [self.pg("pg_dump"), "--format=custom", "--compress=1", "--no-sync",
-                          f"--file={f}"], self.admin_env)
+        dump = self.tool("raw pg_dump -Fd -j N -Z1 --no-sync, every table counted alongside",
+                         [self.pg("pg_dump"), "--format=directory", f"--jobs={self.a.jobs}",
+                          "--compress=1", "--no-sync", f"--file={f}"], self.admin_env)
         counter.wait()
         dump["both"] = now() - t0
-        os.remove(f)
+        shutil.rmtree(f)
         self.quiesce()
+        z1 = os.path.join(self.a.work, "z1.dump")
+        single = self.tool("raw pg_dump -Fc -Z1 --no-sync (one process)",
+                           [self.pg("pg_dump"), "--format=custom", "--compress=1", "--no-sync",
+                            f"--file={z1}"], self.admin_env)
+        single["size"] = os.path.getsize(z1)
+        self.quiesce()
+        f = os.path.join(self.a.work, "extra.dump")
         z0 = self.tool("raw pg_dump -Fc -Z0 --no-sync",
                        [self.pg("pg_dump"), "--format=custom", "--compress=0", "--no-sync",
                         f"--file={f}"], self.admin_env)
         z0["size"] = os.path.getsize(f)
         os.remove(f)
-        r["raw_extras"] = dict(dump_counting=dump, z0=z0)
+        r["raw_extras"] = dict(dump_counting=dump, single=single, z0=z0)
 
     def platform_capture(self, r):
         res = self.platform_transfer(["pg:backups:capture", "-a", self.a.app], "backup")
@@ -641,15 +658,18 @@ def report(res, a):
     cli = row("platform: heroku pg:backups:capture, as the CLI shows it", lambda r: pc(r)["cli"])
     srv = row("platform: the transfer, created -> finished (server side)", lambda r: pc(r)["server"])
     row("  created -> pg_dump starts", lambda r: pc(r)["before_dump"])
-    pdump = row("  pg_dump -Fc -Z1 --no-sync --snapshot (rows counted alongside)",
+    pdump = row(f"  pg_dump -Fd -j {a.jobs} -Z1 --no-sync --snapshot (rows counted alongside)",
                 lambda r: pc(r)["dump"]["wall"])
-    row("  pg_dump exits -> verification starts (CREATE DATABASE ...)",
+    row("  pg_dump exits -> verification starts (rewrap as one archive, CREATE)",
         lambda r: pc(r)["between"])
+    pstep = row("  pg_dump starts -> verification starts: the dump step, one archive",
+                lambda r: pc(r)["dump"]["wall"] + pc(r)["between"])
     pver = row(f"  verification: pg_restore -j into a scratch database",
                lambda r: pc(r)["verify"]["wall"])
     row("  verification ends -> finished (counts, DROP, sha256, fsync)",
         lambda r: pc(r)["after_verify"])
-    rdump = row("raw: pg_dump -Fc -Z1 --no-sync", lambda r: rc(r)["dump"]["wall"])
+    rdump = row(f"raw: pg_dump -Fd -j {a.jobs} -Z1 --no-sync (a directory)",
+                lambda r: rc(r)["dump"]["wall"])
     row("raw: CREATE DATABASE scratch", lambda r: rc(r)["create"])
     rres = row(f"raw: pg_restore --no-owner --no-acl --exit-on-error -j {a.jobs} into it",
                lambda r: rc(r)["restore"]["wall"])
@@ -657,13 +677,16 @@ def report(res, a):
     rtot = row("raw: the four (the platform's capture, by hand)", lambda r: rc(r)["total"])
     rdef = row("raw: pg_dump -Fc (default: gzip level 6)", lambda r: r["raw_default_dump"]["wall"])
     print("  to account for the platform's extra time (not in the ratios):")
-    row("  raw: pg_dump -Z1 --no-sync, every table counted alongside",
+    row(f"  raw: pg_dump -Fd -j {a.jobs} -Z1 --no-sync, every table counted alongside",
         lambda r: r["raw_extras"]["dump_counting"]["wall"])
+    rsingle = row("  raw: pg_dump -Fc -Z1 --no-sync (one process, one archive)",
+                  lambda r: r["raw_extras"]["single"]["wall"])
     row("  raw: count(*) of every table in the scratch database",
         lambda r: rc(r)["counts"])
-    row("  raw: sha256 + fsync of the archive (python hashlib)", lambda r: rc(r)["sha256"])
+    row("  raw: sha256 + fsync of the dump's files (python hashlib)", lambda r: rc(r)["sha256"])
     row("  raw: pg_dump -Fc -Z0 --no-sync (no compression)", lambda r: r["raw_extras"]["z0"]["wall"])
-    print(f"  archives: -Z1 {med(lambda r: rc(r)['dump']['size'])[0] / mib:.1f} MiB by hand,"
+    print(f"  archives: -Fd -Z1 {med(lambda r: rc(r)['dump']['size'])[0] / mib:.1f} MiB by hand,"
+          f" -Fc -Z1 {med(lambda r: r['raw_extras']['single']['size'])[0] / mib:.1f} MiB,"
           f" {med(lambda r: pc(r)['size'])[0] / mib:.1f} MiB by the platform;"
           f" default -Fc {med(lambda r: r['raw_default_dump']['size'])[0] / mib:.1f} MiB,"
           f" -Z0 {med(lambda r: r['raw_extras']['z0']['size'])[0] / mib:.1f} MiB")
@@ -698,6 +721,7 @@ def report(res, a):
     print()
     print("ratios, platform / raw with the same settings (target: <= 1.05)")
     print(f"  capture, pg_dump:               platform / raw                     {ratio(pdump, rdump)}")
+    print(f"  capture, the dump step (pg_dump + rewrap) / raw pg_dump -Fd         {ratio(pstep, rdump)}")
     print(f"  capture, verification restore:  platform / raw                     {ratio(pver, rres)}")
     print(f"  capture, server side / raw pg_dump + CREATE + pg_restore + DROP    {ratio(srv, rtot)}")
     print(f"  capture, as the CLI shows it / the same                            {ratio(cli, rtot)}")
@@ -706,9 +730,11 @@ def report(res, a):
     print(f"  restore, as the CLI shows it / the same                            {ratio(prcli, rrnt)}")
     print(f"  restore, server side / raw pg_restore --clean in place             {ratio(prsrv, rr)}")
     print("speed-up over a default pg_dump -Fc (target: capture >= 2x faster)")
+    print(f"  default pg_dump -Fc / the platform's dump step (pg_dump + rewrap)  {ratio(rdef, pstep)}")
     print(f"  default pg_dump -Fc / the platform's pg_dump                       {ratio(rdef, pdump)}")
     print(f"  default pg_dump -Fc / the platform's whole capture (server side)   {ratio(rdef, srv)}")
-    print(f"  default pg_dump -Fc / raw pg_dump -Z1                              {ratio(rdef, rdump)}")
+    print(f"  default pg_dump -Fc / raw pg_dump -Fd -j N -Z1                     {ratio(rdef, rdump)}")
+    print(f"  default pg_dump -Fc / raw pg_dump -Fc -Z1 (one process)            {ratio(rdef, rsingle)}")
     print(f"  default pg_dump -Fc / raw pg_dump -Z0                              "
           f"{ratio(rdef, med(lambda r: r['raw_extras']['z0']['wall'])[0])}")
     up = res.get("upgrade")

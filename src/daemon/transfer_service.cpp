@@ -34,9 +34,9 @@ using transfer::with_dbname;
 TransferService::TransferService(store::Store& store, store::BlobStore& blobs,
                                  PostgresProvider& postgres, TransferSettings settings)
     : store_(store), blobs_(blobs), postgres_(postgres), settings_(std::move(settings)) {
-  if (settings_.restore_jobs <= 0) {
-    settings_.restore_jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  }
+  const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  if (settings_.restore_jobs <= 0) settings_.restore_jobs = cores;
+  if (settings_.dump_jobs <= 0) settings_.dump_jobs = cores;
 }
 
 TransferService::~TransferService() { stop(); }
@@ -214,7 +214,9 @@ void TransferService::execute(const store::Transfer& t, const std::atomic<bool>&
     outcome = make_error(ErrorCode::kInternal, "the transfer's record is damaged");
   }
   std::error_code ec;
-  for (const auto* suffix : {".dump", ".download"}) fs::remove(work_dir() / (t.id + suffix), ec);
+  for (const auto* suffix : {".dump", ".download", ".dir"}) {
+    fs::remove_all(work_dir() / (t.id + suffix), ec);
+  }
   if (job.work_server) drop_work_databases(*job.work_server, job.key());
   if (outcome.ok()) return;  // the step finished it
   if (cancel.load()) {
@@ -225,68 +227,6 @@ void TransferService::execute(const store::Transfer& t, const std::atomic<bool>&
   (void)store_.finish_transfer(t.id, false, std::nullopt, std::nullopt);
   spdlog::warn("transfer {} ({}) failed: {}", api::transfer_name(t), t.app_name,
                outcome.error().message);
-}
-
-Status TransferService::dump(Job& job, const std::string& admin_url, const fs::path& file,
-                             std::vector<TableRows>* counts) {
-  auto env = libpq_env(admin_url);
-  if (!env) return env.error();
-  // One REPEATABLE READ transaction exports the snapshot pg_dump reads, and counts rows in it
-  // while pg_dump runs: the counts are exactly what the archive holds.
-  auto conn = connect(admin_url);
-  if (!conn) return make_error(ErrorCode::kInternal, "cannot connect: " + conn.error().message);
-  if (auto b = conn->query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !b) return b.error();
-  auto snap = conn->query("SELECT pg_export_snapshot(), pg_database_size(current_database())");
-  if (!snap || snap->empty()) {
-    return make_error(ErrorCode::kInternal, "cannot export a snapshot");
-  }
-  const std::string snapshot = (*snap)[0][0].value_or("");
-  job.source_bytes = std::stoll((*snap)[0][1].value_or("0"));
-  (void)store_.set_transfer_progress(job.transfer.id, 0, job.source_bytes);
-  log(job.transfer.id, "info",
-      "pg_dump -Fc -Z " + settings_.compression + " of " + job.transfer.from_name + " started");
-
-  std::mutex done_mutex;
-  std::condition_variable done_changed;
-  bool done = false;
-  Result<ToolOutcome> outcome = ToolOutcome{};
-  std::thread dumper([&] {
-    auto ran =
-        run_tool({pg_program("pg_dump"), "--format=custom", "--compress=" + settings_.compression,
-                  "--no-sync", "--snapshot=" + snapshot, "--file=" + file.string()},
-                 *env, &job.cancel);
-    const std::lock_guard lock(done_mutex);
-    outcome = std::move(ran);
-    done = true;
-    done_changed.notify_all();
-  });
-  Result<std::vector<TableRows>> counted = std::vector<TableRows>{};
-  if (counts) counted = count_rows(*conn);
-  // processed_bytes follows the archive as it grows, for the CLI's progress line; the wait
-  // ends the moment pg_dump does.
-  for (;;) {
-    (void)store_.set_transfer_progress(job.transfer.id, file_size_or_zero(file), job.source_bytes);
-    std::unique_lock lock(done_mutex);
-    if (done_changed.wait_for(lock, std::chrono::milliseconds(500), [&] { return done; })) break;
-  }
-  dumper.join();
-  (void)conn->query("COMMIT");
-  (void)store_.set_transfer_progress(job.transfer.id, file_size_or_zero(file), job.source_bytes);
-  if (!outcome) return outcome.error();
-  if (outcome->canceled || job.cancel.load()) {
-    return make_error(ErrorCode::kConflict, "canceled");
-  }
-  if (!outcome->succeeded)
-    return make_error(ErrorCode::kInternal, "pg_dump failed: " + outcome->tail);
-  if (!counted)
-    return make_error(ErrorCode::kInternal, "counting rows failed: " + counted.error().message);
-  if (counts) *counts = std::move(*counted);
-  if (auto s = check_dump_file(file); !s) {
-    return make_error(ErrorCode::kInternal, "pg_dump's output is unusable: " + s.error().message);
-  }
-  log(job.transfer.id, "info",
-      "pg_dump finished: " + std::to_string(file_size_or_zero(file)) + " bytes");
-  return {};
 }
 
 Result<std::string> TransferService::verify(Job& job, const std::string& admin_url,

@@ -4,9 +4,9 @@
 // scratch database on the same server and every table's row count compared with the counts
 // taken in the dump's own snapshot.
 //
-// Threads: `workers` threads taking queued transfers, plus one progress ticker per running
-// dump. Never runs a shell; connection details reach the programs only through their
-// environment.
+// Threads: `workers` threads taking queued transfers, plus one per running dump that runs
+// pg_dump and rewraps its directory with up to `dump_jobs` threads (transfer_dump.cpp). Never
+// runs a shell; connection details reach the programs only through their environment.
 #pragma once
 
 #include <atomic>
@@ -23,6 +23,7 @@
 
 #include "api/transfer_control.h"
 #include "daemon/dump_check.h"
+#include "daemon/pg_tools.h"
 #include "daemon/postgres_provider.h"
 #include "store/blob_store.h"
 #include "store/store.h"
@@ -36,8 +37,9 @@ struct TransferSettings {
   std::shared_ptr<const std::string> api_url;
   int workers = 2;
   int restore_jobs = 0;  // pg_restore -j; 0: every core
-  // pg_dump -Z: gzip level 1 dumps several times faster than the default (6) for a slightly
-  // larger archive; see bench/README.md, "Postgres backups".
+  int dump_jobs = 0;     // pg_dump -j (tables dumped at once); 0: every core
+  // pg_dump -Z: gzip level 1 dumps about twice as fast as the default (6) for a 2 % larger
+  // archive; see bench/README.md, "Choosing pg_dump's compression".
   std::string compression = "1";
 };
 
@@ -75,6 +77,9 @@ class TransferService : public api::TransferControl {
   Status run_copy(Job& job);
   Status dump(Job& job, const std::string& admin_url, const std::filesystem::path& file,
               std::vector<TableRows>* counts);
+  // pg_dump of `snapshot` into the custom-format archive `file` (see transfer_dump.cpp).
+  Result<ToolOutcome> dump_snapshot(Job& job, const std::map<std::string, std::string>& env,
+                                    const std::string& snapshot, const std::filesystem::path& file);
   // pg_restore into `url`'s database (--clean: over what is there), as `role` if given.
   Status restore_archive(Job& job, const std::filesystem::path& file, const std::string& url,
                          bool clean, const std::optional<std::string>& role);

@@ -1,0 +1,185 @@
+#include "addons/postgres/archive_toc.h"
+
+#include <cstddef>
+#include <limits>
+#include <optional>
+
+namespace slipway::addons::postgres {
+namespace {
+
+constexpr std::string_view kMagic = "PGDMP";
+constexpr int kVersionMajor = 1;
+constexpr int kVersionMinor = 14;
+constexpr int kTimeFields = 7;  // sec, min, hour, mday, mon, year, isdst
+// pg_backup_custom.c's offset states.
+constexpr std::uint8_t kOffsetSet = 2;
+constexpr std::uint8_t kOffsetNoData = 3;
+
+Error malformed(const std::string& what) {
+  return make_error(ErrorCode::kInvalidParams, "not a pg_dump directory-format TOC: " + what);
+}
+
+// Reads toc.dat front to back; every read checks the bytes are there.
+class TocReader {
+ public:
+  explicit TocReader(std::string_view bytes) : bytes_(bytes) {}
+
+  std::size_t position() const { return pos_; }
+  std::string_view since(std::size_t start) const { return bytes_.substr(start, pos_ - start); }
+  void set_int_size(int size) { int_size_ = size; }
+
+  std::optional<std::uint8_t> byte() {
+    if (pos_ >= bytes_.size()) return std::nullopt;
+    return static_cast<std::uint8_t>(bytes_[pos_++]);
+  }
+
+  // pg_dump's ReadInt: a sign byte, then the magnitude little-endian. Values beyond an int are
+  // refused (pg_dump writes ints).
+  std::optional<int> integer() {
+    auto sign = byte();
+    if (!sign || *sign > 1) return std::nullopt;
+    std::uint64_t magnitude = 0;
+    for (int i = 0; i < int_size_; ++i) {
+      auto b = byte();
+      if (!b) return std::nullopt;
+      if (i >= 4 && *b != 0) return std::nullopt;
+      magnitude |= static_cast<std::uint64_t>(*b) << (8 * i);
+    }
+    if (magnitude > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+      return std::nullopt;
+    }
+    const int value = static_cast<int>(magnitude);
+    return *sign == 1 ? -value : value;
+  }
+
+  // pg_dump's ReadStr: a length (-1 for NULL, read here as "" with `null` set), then the bytes.
+  std::optional<std::string> string(bool* null = nullptr) {
+    auto length = integer();
+    if (!length || *length < -1) return std::nullopt;
+    if (null) *null = *length == -1;
+    if (*length == -1) return std::string();
+    if (static_cast<std::size_t>(*length) > bytes_.size() - pos_) return std::nullopt;
+    std::string out(bytes_.substr(pos_, static_cast<std::size_t>(*length)));
+    pos_ += static_cast<std::size_t>(*length);
+    return out;
+  }
+
+ private:
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+  int int_size_ = 4;
+};
+
+Result<ArchiveTocEntry> read_entry(TocReader& in) {
+  ArchiveTocEntry entry;
+  const std::size_t start = in.position();
+  auto dump_id = in.integer();
+  auto had_dumper = in.integer();
+  if (!dump_id || *dump_id <= 0 || !had_dumper) return malformed("bad entry header");
+  entry.dump_id = *dump_id;
+  entry.had_dumper = *had_dumper != 0;
+  // tableoid, oid, tag, desc, section, defn, dropStmt, copyStmt, namespace, tablespace,
+  // tableam, owner, "false" (the old WITH OIDS flag)
+  for (int field = 0; field < 13; ++field) {
+    if (field == 4) {
+      if (!in.integer()) return malformed("truncated entry " + std::to_string(entry.dump_id));
+      continue;
+    }
+    auto value = in.string();
+    if (!value) return malformed("truncated entry " + std::to_string(entry.dump_id));
+    if (field == 3) entry.desc = *value;
+  }
+  for (;;) {  // dependencies: dump ids as strings, ended by a NULL
+    bool null = false;
+    auto dependency = in.string(&null);
+    if (!dependency) return malformed("truncated dependencies of " + std::to_string(entry.dump_id));
+    if (null) break;
+  }
+  entry.body = std::string(in.since(start));
+  auto filename = in.string();
+  if (!filename) return malformed("entry " + std::to_string(entry.dump_id) + " has no file name");
+  entry.filename = *filename;
+  return entry;
+}
+
+}  // namespace
+
+void append_archive_int(std::string& out, std::int64_t value, int int_size) {
+  out.push_back(value < 0 ? '\1' : '\0');
+  auto magnitude = static_cast<std::uint64_t>(value < 0 ? -value : value);
+  for (int i = 0; i < int_size; ++i) {
+    out.push_back(static_cast<char>(magnitude & 0xFF));
+    magnitude >>= 8;
+  }
+}
+
+Result<ArchiveToc> parse_directory_toc(std::string_view bytes) {
+  if (!bytes.starts_with(kMagic)) return malformed("no PGDMP magic");
+  TocReader in(bytes.substr(kMagic.size()));
+  auto major = in.byte();
+  auto minor = in.byte();
+  auto revision = in.byte();
+  auto int_size = in.byte();
+  auto off_size = in.byte();
+  auto format = in.byte();
+  if (!format) return malformed("truncated header");
+  if (*major != kVersionMajor || *minor != kVersionMinor) {
+    return malformed("archive version " + std::to_string(*major) + "." + std::to_string(*minor) +
+                     " (only PostgreSQL 15's 1.14 is read)");
+  }
+  if (*int_size < 4 || *int_size > 8 || *off_size < 4 || *off_size > 8) {
+    return malformed("unusual integer or offset size");
+  }
+  if (*format != kArchiveDirectory) return malformed("not the directory format");
+  (void)revision;
+  ArchiveToc toc;
+  toc.int_size = *int_size;
+  toc.off_size = *off_size;
+  in.set_int_size(toc.int_size);
+  // The header up to the format byte, which the custom archive changes.
+  toc.header_head = std::string(bytes.substr(0, kMagic.size() + 5));
+
+  const std::size_t tail_start = in.position();
+  auto compression = in.integer();
+  if (!compression || *compression < 0 || *compression > 9) {
+    return malformed("bad compression level");
+  }
+  toc.compression = *compression;
+  for (int i = 0; i < kTimeFields; ++i) {
+    if (!in.integer()) return malformed("truncated header");
+  }
+  for (int i = 0; i < 3; ++i) {  // database name, server version, pg_dump version
+    if (!in.string()) return malformed("truncated header");
+  }
+  toc.header_tail = std::string(in.since(tail_start));
+
+  auto count = in.integer();
+  if (!count || *count < 0) return malformed("bad entry count");
+  for (int i = 0; i < *count; ++i) {
+    auto entry = read_entry(in);
+    if (!entry) return entry.error();
+    toc.entries.push_back(std::move(*entry));
+  }
+  if (in.byte()) return malformed("bytes after the last entry");
+  return toc;
+}
+
+std::string custom_header_and_toc(const ArchiveToc& toc, const std::vector<DataOffset>& offsets) {
+  std::string out = toc.header_head;
+  out.push_back(static_cast<char>(kArchiveCustom));
+  out += toc.header_tail;
+  append_archive_int(out, static_cast<std::int64_t>(toc.entries.size()), toc.int_size);
+  for (std::size_t i = 0; i < toc.entries.size(); ++i) {
+    out += toc.entries[i].body;
+    const DataOffset where = i < offsets.size() ? offsets[i] : DataOffset{};
+    out.push_back(static_cast<char>(where.has_data ? kOffsetSet : kOffsetNoData));
+    std::uint64_t offset = where.has_data ? where.offset : 0;
+    for (int b = 0; b < toc.off_size; ++b) {
+      out.push_back(static_cast<char>(offset & 0xFF));
+      offset >>= 8;
+    }
+  }
+  return out;
+}
+
+}  // namespace slipway::addons::postgres

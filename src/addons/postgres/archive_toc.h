@@ -1,0 +1,59 @@
+// The header and table of contents of a pg_dump archive, as PostgreSQL 15's pg_dump writes them
+// (archive version 1.14, also PostgreSQL 14's): enough to read a directory-format dump's toc.dat
+// and write the same contents as a custom-format archive's header and TOC (see archive_convert.h).
+//
+// Both formats share the layout: "PGDMP", version, integer and offset sizes, the format, the
+// compression level, the creation time and three strings, then the entries. They differ only
+// in the last field of each entry: a directory dump names the entry's data file, a custom
+// archive gives the offset of the entry's data block in the same file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace slipway::addons::postgres {
+
+// pg_dump's format byte (pg_backup_archiver.h's ArchiveFormat).
+inline constexpr std::uint8_t kArchiveCustom = 1;
+inline constexpr std::uint8_t kArchiveDirectory = 3;
+
+struct ArchiveTocEntry {
+  int dump_id = 0;
+  bool had_dumper = false;  // the entry has data (TABLE DATA, BLOBS, SEQUENCE SET...)
+  std::string desc;         // "TABLE DATA", "BLOBS", ...
+  // The entry exactly as read, from its dump id through its dependency list: copied unchanged.
+  std::string body;
+  std::string filename;  // directory format: the data file ("3340.dat", "blobs.toc") or ""
+};
+
+struct ArchiveToc {
+  int int_size = 4;         // bytes of an integer's magnitude
+  int off_size = 8;         // bytes of a file offset
+  int compression = 0;      // gzip level; 0: the data is not compressed
+  std::string header_head;  // "PGDMP" through the integer and offset sizes
+  std::string header_tail;  // the compression level through the pg_dump version string
+  std::vector<ArchiveTocEntry> entries;
+};
+
+// Parses a directory-format dump's toc.dat. kInvalidParams, saying what is wrong, for anything
+// that is not one: other formats, other versions, integers or strings out of range, truncation.
+Result<ArchiveToc> parse_directory_toc(std::string_view bytes);
+
+// Where a custom-format TOC says an entry's data is.
+struct DataOffset {
+  bool has_data = false;
+  std::uint64_t offset = 0;
+};
+
+// The custom-format archive's header and TOC for `toc`, `offsets[i]` being entry i's. Its size
+// does not depend on the offsets' values, so it can be written before the data is laid out.
+std::string custom_header_and_toc(const ArchiveToc& toc, const std::vector<DataOffset>& offsets);
+
+// pg_dump's integer encoding (a sign byte, then `int_size` bytes of magnitude, little-endian).
+void append_archive_int(std::string& out, std::int64_t value, int int_size);
+
+}  // namespace slipway::addons::postgres

@@ -1,0 +1,280 @@
+// pg_dump archives: reading a directory dump's TOC, and turning a real `pg_dump -Fd` (gzip and
+// uncompressed, with an empty table and a large object) into a custom-format archive that
+// PostgreSQL 15's pg_restore restores to the same data; damaged dumps and cancels leave no file.
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "addons/postgres/archive_convert.h"
+#include "addons/postgres/archive_toc.h"
+#include "addons/postgres/engine.h"
+#include "daemon/pg_tools.h"
+#include "postgres_test_support.h"
+
+namespace slipway::addons::postgres {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace slipway::addons::postgres::testing;  // NOLINT(google-build-using-namespace)
+
+void add_string(std::string& out, const std::string& s) {
+  append_archive_int(out, static_cast<std::int64_t>(s.size()), 4);
+  out += s;
+}
+void add_null(std::string& out) { append_archive_int(out, -1, 4); }
+
+// A toc.dat as pg_dump 15 writes one: two entries, the second with a data file.
+std::string directory_toc() {
+  std::string out = "PGDMP";
+  out += std::string{'\1', '\x0e', '\0', '\4', '\x08', static_cast<char>(kArchiveDirectory)};
+  append_archive_int(out, 1, 4);  // compression
+  for (int i = 0; i < 7; ++i) append_archive_int(out, 10 + i, 4);
+  add_string(out, "db");
+  add_string(out, "15.18");
+  add_string(out, "15.18");
+  append_archive_int(out, 2, 4);
+  for (const int id : {7, 8}) {
+    append_archive_int(out, id, 4);
+    append_archive_int(out, id == 8 ? 1 : 0, 4);
+    add_string(out, "0");
+    add_string(out, "0");
+    add_string(out, "t");
+    add_string(out, id == 8 ? "TABLE DATA" : "TABLE");
+    append_archive_int(out, id == 8 ? 3 : 2, 4);  // section
+    add_string(out, id == 8 ? "" : "CREATE TABLE t (x int);");
+    for (int i = 0; i < 6; ++i) add_null(out);  // drop, copy, namespace, tablespace, am, owner
+    add_string(out, "false");
+    if (id == 8) add_string(out, "7");  // depends on the table
+    add_null(out);
+    add_string(out, id == 8 ? "8.dat" : "");
+  }
+  return out;
+}
+
+TEST(ArchiveToc, ReadsADirectoryTocAndRefusesEveryTruncationOfIt) {
+  const std::string bytes = directory_toc();
+  auto toc = parse_directory_toc(bytes);
+  ASSERT_TRUE(toc.ok()) << toc.error().message;
+  EXPECT_EQ(toc->compression, 1);
+  ASSERT_EQ(toc->entries.size(), 2U);
+  EXPECT_EQ(toc->entries[0].dump_id, 7);
+  EXPECT_FALSE(toc->entries[0].had_dumper);
+  EXPECT_EQ(toc->entries[0].filename, "");
+  EXPECT_EQ(toc->entries[1].desc, "TABLE DATA");
+  EXPECT_TRUE(toc->entries[1].had_dumper);
+  EXPECT_EQ(toc->entries[1].filename, "8.dat");
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(parse_directory_toc(bytes.substr(0, n)).ok()) << "prefix of " << n << " bytes";
+  }
+  EXPECT_FALSE(parse_directory_toc(bytes + "x").ok());
+}
+
+TEST(ArchiveToc, RefusesOtherFormatsAndVersions) {
+  std::string custom = directory_toc();
+  custom[10] = static_cast<char>(kArchiveCustom);
+  EXPECT_NE(parse_directory_toc(custom).error().message.find("not the directory format"),
+            std::string::npos);
+  std::string newer = directory_toc();
+  newer[6] = '\x0f';
+  EXPECT_NE(parse_directory_toc(newer).error().message.find("1.15"), std::string::npos);
+  EXPECT_FALSE(parse_directory_toc("").ok());
+}
+
+TEST(ArchiveToc, TheCustomTocSaysWhereEachEntrysDataIsAndItsSizeDoesNotDependOnIt) {
+  auto toc = parse_directory_toc(directory_toc());
+  ASSERT_TRUE(toc.ok());
+  const std::string a = custom_header_and_toc(*toc, {{}, {true, 0}});
+  const std::string b = custom_header_and_toc(*toc, {{}, {true, 0x0102030405}});
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(b[10], static_cast<char>(kArchiveCustom));
+  // The last entry ends with its offset: state 2 (set), then 8 bytes little-endian.
+  EXPECT_EQ(b.substr(b.size() - 9), std::string("\x02\x05\x04\x03\x02\x01\0\0\0", 9));
+  // The first has no data: state 3.
+  const std::size_t first_end = b.find(toc->entries[0].body) + toc->entries[0].body.size();
+  EXPECT_EQ(b[first_end], '\x03');
+}
+
+TEST(ArchiveConvert, FindsTheDeflateDataAfterAnyGzipHeader) {
+  const std::string plain("\x1f\x8b\x08\x00\0\0\0\0\0\x03", 10);
+  EXPECT_EQ(gzip_payload_start(plain + "data"), 10U);
+  std::string named = plain;
+  named[3] = '\x08';
+  EXPECT_EQ(gzip_payload_start(named + std::string("x.dat\0data", 10)), 16U);
+  EXPECT_FALSE(gzip_payload_start(named + "x.dat").has_value());  // name never ends
+  std::string extra = plain;
+  extra[3] = '\x04';
+  EXPECT_EQ(gzip_payload_start(extra + std::string("\x03\0abc", 5)), 15U);
+  EXPECT_FALSE(gzip_payload_start(extra + std::string("\xff\0abc", 5)).has_value());
+  std::string reserved = plain;
+  reserved[3] = '\x20';
+  EXPECT_FALSE(gzip_payload_start(reserved).has_value());
+  EXPECT_FALSE(gzip_payload_start("PGDMP\x01\x0e\0\4\x08\3").has_value());
+}
+
+TEST(ArchiveConvert, ReadsBlobsTocAndRefusesNamesThatAreNotItsOwn) {
+  auto files = parse_blobs_toc("16427 blob_16427.dat\n9 blob_9.dat\n");
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 2U);
+  EXPECT_EQ((*files)[0].oid, 16427U);
+  EXPECT_EQ((*files)[1].filename, "blob_9.dat");
+  EXPECT_TRUE(parse_blobs_toc("").ok());
+  for (const char* bad :
+       {"1 blob_2.dat\n", "1 ../blob_1.dat\n", "1 blob_1.dat", "x blob_x.dat\n", "0 blob_0.dat\n",
+        "1  blob_1.dat\n", "99999999999 blob_99999999999.dat\n"}) {
+    EXPECT_FALSE(parse_blobs_toc(bad).ok()) << bad;
+  }
+}
+
+// Real dumps of a real database, converted and restored with PostgreSQL 15's own tools.
+class ArchiveConvertTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new TempDir();
+    auto engine = Engine::open(sandbox_options(root_->path()));
+    ASSERT_TRUE(engine.ok()) << engine.error().message;
+    engine_ = engine->release();
+    auto loc = engine_->provision("addon-archive", plan("essential-0"));
+    ASSERT_TRUE(loc.ok()) << loc.error().message;
+    location_ = new DatabaseLocation(*loc);
+    auto conn = admin(loc->database);
+    for (const char* sql :
+         {"CREATE TABLE items (id int PRIMARY KEY, note text)",
+          "INSERT INTO items SELECT g, md5(g::text) || repeat('x', g % 50) FROM "
+          "generate_series(1, 20000) g",
+          "CREATE TABLE nothing_here (x int)", "SELECT lo_from_bytea(4242, 'a large object')"}) {
+      ASSERT_TRUE(conn.query(sql).ok()) << sql;
+    }
+  }
+  static void TearDownTestSuite() {
+    if (engine_ != nullptr) {
+      EXPECT_TRUE(engine_->stop_all().ok());
+    }
+    delete engine_;
+    engine_ = nullptr;
+    delete location_;
+    location_ = nullptr;
+    delete root_;
+  }
+
+  static std::string admin_url(const std::string& database) {
+    DatabaseLocation where = *location_;
+    where.database = database;
+    auto url = engine_->admin_url(where);
+    EXPECT_TRUE(url.ok());
+    return url.ok() ? *url : "";
+  }
+  static Connection admin(const std::string& database) {
+    auto conn = Connection::open(ConnectParams::parse(admin_url(database)).value());
+    EXPECT_TRUE(conn.ok()) << conn.error().message;
+    return std::move(*conn);
+  }
+
+  static void run(const std::vector<std::string>& argv, const std::string& database) {
+    auto env = daemon::libpq_env(admin_url(database));
+    ASSERT_TRUE(env.ok());
+    auto ran = daemon::run_tool(argv, *env, nullptr);
+    ASSERT_TRUE(ran.ok()) << ran.error().message;
+    ASSERT_TRUE(ran->succeeded) << argv[0] << ": " << ran->tail;
+  }
+
+  static fs::path dump_directory(const std::string& name, int compression) {
+    const fs::path dir = root_->path() / name;
+    run({std::string(kBinDir) + "/pg_dump", "--format=directory", "--jobs=2",
+         "--compress=" + std::to_string(compression), "--no-sync", "--file=" + dir.string()},
+        location_->database);
+    return dir;
+  }
+
+  // What a database holds, in one string: every row of items, nothing_here's count, the
+  // large object.
+  static std::string contents(const std::string& database) {
+    auto conn = admin(database);
+    return scalar(conn,
+                  "SELECT md5(string_agg(id || ':' || note, ',' ORDER BY id)) || '/' || "
+                  "(SELECT count(*) FROM nothing_here) || '/' || "
+                  "convert_from(lo_get(4242), 'UTF8') FROM items");
+  }
+
+  static void expect_restores_to_the_same(const fs::path& archive, const std::string& into) {
+    auto conn = admin(location_->database);
+    ASSERT_TRUE(conn.query("CREATE DATABASE " + into).ok());
+    run({std::string(kBinDir) + "/pg_restore", "--no-owner", "--no-acl", "--exit-on-error",
+         "--jobs=2", "--dbname=" + into, archive.string()},
+        into);
+    EXPECT_EQ(contents(into), contents(location_->database));
+    EXPECT_NE(contents(into).find("/0/a large object"), std::string::npos);
+  }
+
+  static TempDir* root_;
+  static Engine* engine_;
+  static DatabaseLocation* location_;
+};
+
+TempDir* ArchiveConvertTest::root_ = nullptr;
+Engine* ArchiveConvertTest::engine_ = nullptr;
+DatabaseLocation* ArchiveConvertTest::location_ = nullptr;
+
+TEST_F(ArchiveConvertTest, AGzipDirectoryDumpBecomesACustomArchiveThatRestoresTheSameData) {
+  const fs::path dir = dump_directory("gz", 1);
+  const fs::path out = root_->path() / "gz.dump";
+  auto converted = directory_dump_to_custom(dir, out, 2);
+  ASSERT_TRUE(converted.ok()) << converted.error().message;
+  std::ifstream in(out, std::ios::binary);
+  std::string magic(11, '\0');
+  in.read(magic.data(), 11);
+  EXPECT_EQ(magic.substr(0, 5), "PGDMP");
+  EXPECT_EQ(magic[10], static_cast<char>(kArchiveCustom));
+  expect_restores_to_the_same(out, "from_gz");
+}
+
+TEST_F(ArchiveConvertTest, AnUncompressedDirectoryDumpConvertsToo) {
+  const fs::path dir = dump_directory("plain", 0);
+  const fs::path out = root_->path() / "plain.dump";
+  auto converted = directory_dump_to_custom(dir, out, 1);
+  ASSERT_TRUE(converted.ok()) << converted.error().message;
+  expect_restores_to_the_same(out, "from_plain");
+}
+
+TEST_F(ArchiveConvertTest, ADamagedDataFileFailsTheConversionAndLeavesNoArchive) {
+  const fs::path dir = dump_directory("damaged", 1);
+  fs::path largest;
+  for (const auto& file : fs::directory_iterator(dir)) {
+    if (largest.empty() || file.file_size() > fs::file_size(largest)) largest = file.path();
+  }
+  {
+    std::fstream f(largest, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(largest) / 2));
+    f.put('\xA5');
+    f.seekp(static_cast<std::streamoff>(fs::file_size(largest) / 2 + 1));
+    f.put('\x5A');
+  }
+  const fs::path out = root_->path() / "damaged.dump";
+  auto converted = directory_dump_to_custom(dir, out, 2);
+  ASSERT_FALSE(converted.ok());
+  EXPECT_NE(converted.error().message.find("corrupt"), std::string::npos)
+      << converted.error().message;
+  EXPECT_FALSE(fs::exists(out));
+
+  fs::remove(largest);
+  converted = directory_dump_to_custom(dir, out, 2);
+  ASSERT_FALSE(converted.ok());
+  EXPECT_NE(converted.error().message.find("missing data file"), std::string::npos);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(ArchiveConvertTest, ACanceledConversionStopsAndLeavesNoArchive) {
+  const fs::path dir = dump_directory("canceled", 1);
+  const fs::path out = root_->path() / "canceled.dump";
+  const std::atomic<bool> cancel{true};
+  auto converted = directory_dump_to_custom(dir, out, 2, &cancel);
+  ASSERT_FALSE(converted.ok());
+  EXPECT_EQ(converted.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
+}  // namespace slipway::addons::postgres
