@@ -52,6 +52,12 @@ Result<ToolOutcome> TransferService::dump_snapshot(Job& job,
                                                    const std::string& snapshot,
                                                    const fs::path& file) {
   const fs::path dir = directory_dump_of(file);
+  // The directory goes as soon as it has served (the transfer's end would remove it too): it is
+  // as large as the archive.
+  auto discard_directory = [&dir] {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  };
   auto parallel = run_tool(
       {pg_program("pg_dump"), "--format=directory", "--jobs=" + std::to_string(settings_.dump_jobs),
        "--compress=" + settings_.compression, "--no-sync", "--snapshot=" + snapshot,
@@ -68,19 +74,17 @@ Result<ToolOutcome> TransferService::dump_snapshot(Job& job,
     const auto start = std::chrono::steady_clock::now();
     auto converted =
         addons::postgres::directory_dump_to_custom(dir, file, settings_.dump_jobs, &job.cancel);
-    if (converted || converted.error().code == ErrorCode::kConflict) {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-      if (!converted) return ToolOutcome{false, true, ""};
+    discard_directory();
+    if (converted) {
       log(job.transfer.id, "info",
           "pg_dump -Fd -j " + std::to_string(settings_.dump_jobs) +
               " finished; rewrapped as one custom-format archive in " + seconds_since(start));
       return parallel;
     }
+    if (converted.error().code == ErrorCode::kConflict) return ToolOutcome{false, true, ""};
     why = converted.error().message;
   }
-  std::error_code ec;
-  fs::remove_all(dir, ec);
+  discard_directory();
   log(job.transfer.id, "info",
       "the parallel dump did not work (" + why + "); dumping with one pg_dump process instead");
   return run_tool({pg_program("pg_dump"), "--format=custom", "--compress=" + settings_.compression,

@@ -9,10 +9,10 @@
 #include <charconv>
 #include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "addons/postgres/archive_toc.h"
+#include "common/fs.h"
 
 namespace slipway::addons::postgres {
 namespace {
@@ -72,12 +72,10 @@ std::uint64_t block_size(const DataBlock& block, int int_size) {
   return size;
 }
 
-Result<std::string> read_whole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return bad_dump("cannot read " + path.filename().string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+Result<std::string> read_dump_file(const fs::path& path) {
+  auto text = read_file(path);
+  if (!text) return bad_dump("cannot read " + path.filename().string());
+  return text;
 }
 
 Result<StreamFile> describe_stream(const fs::path& path, bool compressed) {
@@ -122,7 +120,7 @@ Result<std::vector<DataBlock>> plan_blocks(const fs::path& dir, const ArchiveToc
     DataBlock block{i, entry.dump_id, entry.desc == "BLOBS"};
     if (block.blobs) {
       if (entry.filename != "blobs.toc") return bad_dump("unexpected BLOBS file " + entry.filename);
-      auto text = read_whole(dir / entry.filename);
+      auto text = read_dump_file(dir / entry.filename);
       if (!text) return text.error();
       auto files = parse_blobs_toc(*text);
       if (!files) return files.error();
@@ -284,8 +282,9 @@ Status copy_stream(const StreamFile& stream, ChunkedStream& out, const std::atom
   std::ifstream in(stream.path, std::ios::binary);
   if (!in) return bad_dump("cannot read " + name);
   in.seekg(static_cast<std::streamoff>(stream.payload_start));
-  DeflateChecker checker;
+  std::optional<DeflateChecker> checker;
   if (stream.compressed) {
+    checker.emplace();
     if (auto s = out.feed({kZlibHeader.data(), kZlibHeader.size()}); !s) return s;
   }
   std::string buffer(kChunk, '\0');
@@ -297,17 +296,17 @@ Status copy_stream(const StreamFile& stream, ChunkedStream& out, const std::atom
       return bad_dump(name + " changed while it was read");
     }
     const std::string_view piece(buffer.data(), take);
-    if (stream.compressed && !checker.feed(piece)) return bad_dump(name + " is corrupt");
+    if (checker && !checker->feed(piece)) return bad_dump(name + " is corrupt");
     if (auto s = out.feed(piece); !s) return s;
     left -= take;
   }
-  if (!stream.compressed) return out.finish();
+  if (!checker) return out.finish();
   std::string trailer(kGzipTrailer, '\0');
   if (!in.read(trailer.data(), static_cast<std::streamsize>(trailer.size())) ||
-      !checker.matches(trailer)) {
+      !checker->matches(trailer)) {
     return bad_dump(name + " is corrupt (its gzip CRC or length does not match)");
   }
-  if (auto s = out.feed(checker.adler_big_endian()); !s) return s;
+  if (auto s = out.feed(checker->adler_big_endian()); !s) return s;
   return out.finish();
 }
 
@@ -418,7 +417,7 @@ Result<std::vector<BlobFile>> parse_blobs_toc(std::string_view text) {
 
 Status directory_dump_to_custom(const fs::path& dir, const fs::path& out, int jobs,
                                 const std::atomic<bool>* cancel) {
-  auto toc_bytes = read_whole(dir / "toc.dat");
+  auto toc_bytes = read_dump_file(dir / "toc.dat");
   if (!toc_bytes) return toc_bytes.error();
   auto toc = parse_directory_toc(*toc_bytes);
   if (!toc) return toc.error();

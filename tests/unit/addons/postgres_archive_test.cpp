@@ -133,10 +133,9 @@ TEST(ArchiveConvert, ReadsBlobsTocAndRefusesNamesThatAreNotItsOwn) {
 class ArchiveConvertTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = new TempDir();
-    auto engine = Engine::open(sandbox_options(root_->path()));
-    ASSERT_TRUE(engine.ok()) << engine.error().message;
-    engine_ = engine->release();
+    sandbox_ = new SandboxEngine();
+    engine_ = sandbox_->engine();
+    ASSERT_NE(engine_, nullptr);
     auto loc = engine_->provision("addon-archive", plan("essential-0"));
     ASSERT_TRUE(loc.ok()) << loc.error().message;
     location_ = new DatabaseLocation(*loc);
@@ -150,14 +149,11 @@ class ArchiveConvertTest : public ::testing::Test {
     }
   }
   static void TearDownTestSuite() {
-    if (engine_ != nullptr) {
-      EXPECT_TRUE(engine_->stop_all().ok());
-    }
-    delete engine_;
     engine_ = nullptr;
     delete location_;
     location_ = nullptr;
-    delete root_;
+    delete sandbox_;  // stops the servers, removes the directory
+    sandbox_ = nullptr;
   }
 
   static std::string admin_url(const std::string& database) {
@@ -182,7 +178,7 @@ class ArchiveConvertTest : public ::testing::Test {
   }
 
   static fs::path dump_directory(const std::string& name, int compression) {
-    const fs::path dir = root_->path() / name;
+    const fs::path dir = sandbox_->root() / name;
     run({std::string(kBinDir) + "/pg_dump", "--format=directory", "--jobs=2",
          "--compress=" + std::to_string(compression), "--no-sync", "--file=" + dir.string()},
         location_->database);
@@ -209,18 +205,18 @@ class ArchiveConvertTest : public ::testing::Test {
     EXPECT_NE(contents(into).find("/0/a large object"), std::string::npos);
   }
 
-  static TempDir* root_;
+  static SandboxEngine* sandbox_;
   static Engine* engine_;
   static DatabaseLocation* location_;
 };
 
-TempDir* ArchiveConvertTest::root_ = nullptr;
+SandboxEngine* ArchiveConvertTest::sandbox_ = nullptr;
 Engine* ArchiveConvertTest::engine_ = nullptr;
 DatabaseLocation* ArchiveConvertTest::location_ = nullptr;
 
 TEST_F(ArchiveConvertTest, AGzipDirectoryDumpBecomesACustomArchiveThatRestoresTheSameData) {
   const fs::path dir = dump_directory("gz", 1);
-  const fs::path out = root_->path() / "gz.dump";
+  const fs::path out = sandbox_->root() / "gz.dump";
   auto converted = directory_dump_to_custom(dir, out, 2);
   ASSERT_TRUE(converted.ok()) << converted.error().message;
   std::ifstream in(out, std::ios::binary);
@@ -233,7 +229,7 @@ TEST_F(ArchiveConvertTest, AGzipDirectoryDumpBecomesACustomArchiveThatRestoresTh
 
 TEST_F(ArchiveConvertTest, AnUncompressedDirectoryDumpConvertsToo) {
   const fs::path dir = dump_directory("plain", 0);
-  const fs::path out = root_->path() / "plain.dump";
+  const fs::path out = sandbox_->root() / "plain.dump";
   auto converted = directory_dump_to_custom(dir, out, 1);
   ASSERT_TRUE(converted.ok()) << converted.error().message;
   expect_restores_to_the_same(out, "from_plain");
@@ -252,7 +248,7 @@ TEST_F(ArchiveConvertTest, ADamagedDataFileFailsTheConversionAndLeavesNoArchive)
     f.seekp(static_cast<std::streamoff>(fs::file_size(largest) / 2 + 1));
     f.put('\x5A');
   }
-  const fs::path out = root_->path() / "damaged.dump";
+  const fs::path out = sandbox_->root() / "damaged.dump";
   auto converted = directory_dump_to_custom(dir, out, 2);
   ASSERT_FALSE(converted.ok());
   EXPECT_NE(converted.error().message.find("corrupt"), std::string::npos)
@@ -268,7 +264,7 @@ TEST_F(ArchiveConvertTest, ADamagedDataFileFailsTheConversionAndLeavesNoArchive)
 
 TEST_F(ArchiveConvertTest, ACanceledConversionStopsAndLeavesNoArchive) {
   const fs::path dir = dump_directory("canceled", 1);
-  const fs::path out = root_->path() / "canceled.dump";
+  const fs::path out = sandbox_->root() / "canceled.dump";
   const std::atomic<bool> cancel{true};
   auto converted = directory_dump_to_custom(dir, out, 2, &cancel);
   ASSERT_FALSE(converted.ok());

@@ -23,18 +23,14 @@ using namespace slipway::addons::postgres::testing;  // NOLINT(google-build-usin
 class PostgresStreamTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = new TempDir();
-    auto engine = Engine::open(sandbox_options(root_->path()));
-    ASSERT_TRUE(engine.ok()) << engine.error().message;
-    engine_ = engine->release();
+    sandbox_ = new SandboxEngine();
+    engine_ = sandbox_->engine();
+    ASSERT_NE(engine_, nullptr);
   }
   static void TearDownTestSuite() {
-    if (engine_ != nullptr) {
-      EXPECT_TRUE(engine_->stop_all().ok());
-    }
-    delete engine_;
     engine_ = nullptr;
-    delete root_;  // removes the directory
+    delete sandbox_;  // stops the servers, removes the directory
+    sandbox_ = nullptr;
   }
 
   static DatabaseLocation provision(const std::string& id, const char* plan_name) {
@@ -104,11 +100,11 @@ class PostgresStreamTest : public ::testing::Test {
     return false;
   }
 
-  static TempDir* root_;
+  static SandboxEngine* sandbox_;
   static Engine* engine_;
 };
 
-TempDir* PostgresStreamTest::root_ = nullptr;
+SandboxEngine* PostgresStreamTest::sandbox_ = nullptr;
 Engine* PostgresStreamTest::engine_ = nullptr;
 
 TEST_F(PostgresStreamTest, StreamsWhileTheSourceTakesWritesThenCatchesUp) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -50,5 +51,30 @@ inline EngineOptions sandbox_options(const std::filesystem::path& root) {
   options.durable = false;
   return options;
 }
+
+// A temporary directory with an engine whose servers run in it, for a test suite: the servers
+// are stopped, then the directory removed.
+class SandboxEngine {
+ public:
+  SandboxEngine() {
+    auto engine = Engine::open(sandbox_options(root_.path()));
+    EXPECT_TRUE(engine.ok()) << engine.error().message;
+    if (engine.ok()) engine_ = std::move(*engine);
+  }
+  ~SandboxEngine() {
+    if (engine_) {
+      EXPECT_TRUE(engine_->stop_all().ok());
+    }
+  }
+  SandboxEngine(const SandboxEngine&) = delete;
+  SandboxEngine& operator=(const SandboxEngine&) = delete;
+
+  Engine* engine() const { return engine_.get(); }
+  const std::filesystem::path& root() const { return root_.path(); }
+
+ private:
+  TempDir root_;  // declared first: removed after the engine is gone
+  std::unique_ptr<Engine> engine_;
+};
 
 }  // namespace slipway::addons::postgres::testing

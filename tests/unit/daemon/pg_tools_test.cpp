@@ -13,26 +13,21 @@ namespace slipway::daemon {
 namespace {
 
 namespace pg = addons::postgres;
-using pg::testing::sandbox_options;
+using pg::testing::SandboxEngine;
 using pg::testing::scalar;
-using pg::testing::TempDir;
 
 class RestoredRowsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = new TempDir();
-    auto engine = pg::Engine::open(sandbox_options(root_->path()));
-    ASSERT_TRUE(engine.ok()) << engine.error().message;
-    engine_ = engine->release();
+    sandbox_ = new SandboxEngine();
+    engine_ = sandbox_->engine();
+    ASSERT_NE(engine_, nullptr);
     ASSERT_TRUE(engine_->ensure_shared().ok());
   }
   static void TearDownTestSuite() {
-    if (engine_ != nullptr) {
-      EXPECT_TRUE(engine_->stop_all().ok());
-    }
-    delete engine_;
     engine_ = nullptr;
-    delete root_;
+    delete sandbox_;  // stops the servers, removes the directory
+    sandbox_ = nullptr;
   }
 
   // A superuser connection to `database` of the shared cluster (created if it is not "postgres").
@@ -50,11 +45,11 @@ class RestoredRowsTest : public ::testing::Test {
     return admin(name);
   }
 
-  static TempDir* root_;
+  static SandboxEngine* sandbox_;
   static pg::Engine* engine_;
 };
 
-TempDir* RestoredRowsTest::root_ = nullptr;
+SandboxEngine* RestoredRowsTest::sandbox_ = nullptr;
 pg::Engine* RestoredRowsTest::engine_ = nullptr;
 
 std::string rows_of(const std::vector<TableRows>& tables) {
