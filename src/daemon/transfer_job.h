@@ -17,6 +17,12 @@
 
 namespace slipway::daemon {
 
+// The work databases' key of a transfer: its id without its dashes.
+inline std::string work_key(std::string transfer_id) {
+  std::erase(transfer_id, '-');
+  return transfer_id;
+}
+
 // One running transfer: its record and what its steps share.
 struct TransferService::Job {
   store::Transfer transfer;
@@ -27,12 +33,7 @@ struct TransferService::Job {
   // addons/postgres/staging.h), all dropped once the transfer is finished, off its clock.
   std::optional<addons::postgres::DatabaseLocation> work_server;
 
-  // The work databases' key: the transfer's id without its dashes.
-  std::string key() const {
-    std::string key = transfer.id;
-    std::erase(key, '-');
-    return key;
-  }
+  std::string key() const { return work_key(transfer.id); }
 };
 
 namespace transfer {

@@ -12,6 +12,7 @@
 namespace slipway::daemon {
 
 namespace fs = std::filesystem;
+namespace pg = addons::postgres;
 using transfer::connect;
 using transfer::file_size_or_zero;
 
@@ -184,6 +185,66 @@ Status TransferService::run_copy(Job& job) {
   auto finished = store_.finish_transfer(job.transfer.id, true, std::nullopt, std::nullopt);
   if (!finished) return finished.error();
   return {};
+}
+
+std::set<std::string> TransferService::settle_interrupted_replacements() {
+  std::set<std::string> unsettled;
+  auto pending = store_.interrupted_replacements();
+  if (!pending) return unsettled;
+  for (const auto& cut_short : *pending) {
+    const std::string key = work_key(cut_short.transfer_id);
+    if (running_key(key)) continue;
+    const auto finish = [&](bool succeeded, const std::string& message) {
+      log(cut_short.transfer_id, succeeded ? "info" : "error", message);
+      (void)store_.finish_transfer(cut_short.transfer_id, succeeded, std::nullopt, std::nullopt);
+      spdlog::info("transfer {} cut short by the last stop: {}", cut_short.transfer_id, message);
+    };
+    auto addon = store_.find_addon(cut_short.addon_id);
+    auto location = addon ? database_location(*addon) : Result<pg::DatabaseLocation>(addon.error());
+    if (!location) {
+      finish(false,
+             "Slipway's control plane restarted while this transfer ran, and its target "
+             "database no longer exists.");
+      continue;
+    }
+    auto state = postgres_.engine().swap_state(*location, key);
+    if (!state) {
+      unsettled.insert(key);  // its server is not answering yet: asked again
+      continue;
+    }
+    switch (*state) {
+      case pg::SwapState::kSwapped:
+        finish(true,
+               "Slipway's control plane restarted just after the restored database was "
+               "put in place; the restore is complete.");
+        break;
+      case pg::SwapState::kNotSwapped:
+        finish(false,
+               "Slipway's control plane restarted before the restored database was put "
+               "in place; the database was not changed.");
+        break;
+      case pg::SwapState::kUnknown:
+        finish(false,
+               "Slipway's control plane restarted while the restored database was being "
+               "put in place, and neither it nor the replaced database is left to tell "
+               "which one the add-on has; check its data.");
+        break;
+    }
+  }
+  return unsettled;
+}
+
+void TransferService::give_up_interrupted_replacements() {
+  auto pending = store_.interrupted_replacements();
+  if (!pending) return;
+  for (const auto& cut_short : *pending) {
+    if (running_key(work_key(cut_short.transfer_id))) continue;
+    log(cut_short.transfer_id, "error",
+        "Slipway's control plane restarted while the restored database was being put in place, "
+        "and its database server did not answer since, so it is not known which database the "
+        "add-on has; check its data.");
+    (void)store_.finish_transfer(cut_short.transfer_id, false, std::nullopt, std::nullopt);
+  }
 }
 
 }  // namespace slipway::daemon

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -282,9 +283,11 @@ bool TransferService::drop_work_databases(const pg::DatabaseLocation& server,
 }
 
 bool TransferService::drop_leftover_work_databases() {
+  // A replacement's work databases tell whether its swap committed: kept until it is settled.
+  const auto unsettled = settle_interrupted_replacements();
   auto addons = store_.list_addons(std::nullopt);
   if (!addons) return false;
-  bool all = true;
+  bool all = unsettled.empty();
   std::set<std::pair<std::string, unsigned short>> seen;  // one look per server
   for (const auto& addon : *addons) {
     if (addon.service != "heroku-postgresql" || addon.state != "provisioned") continue;
@@ -301,7 +304,7 @@ bool TransferService::drop_leftover_work_databases() {
       continue;
     }
     for (const auto& key : *keys) {
-      if (running_key(key)) continue;
+      if (running_key(key) || unsettled.contains(key)) continue;
       spdlog::info("dropping work databases an interrupted transfer left (key {})", key);
       all = drop_work_databases(*location, key) && all;
     }
@@ -323,16 +326,13 @@ void TransferService::sweep_leftover_work_databases() {
     }
   }
   spdlog::warn("gave up looking for leftover work databases; they go at the next start");
+  give_up_interrupted_replacements();
 }
 
 bool TransferService::running_key(const std::string& key) {
   const std::lock_guard lock(mutex_);
-  for (const auto& [id, flag] : running_) {
-    std::string running = id;
-    std::erase(running, '-');
-    if (running == key) return true;
-  }
-  return false;
+  return std::any_of(running_.begin(), running_.end(),
+                     [&](const auto& running) { return work_key(running.first) == key; });
 }
 
 Status TransferService::run_backup(Job& job) {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,6 +93,12 @@ class TransferService : public api::TransferControl {
   bool drop_work_databases(const addons::postgres::DatabaseLocation& server,
                            const std::string& key);
   bool drop_leftover_work_databases();
+  // Restores and copies the last stop cut short after they claimed their add-on's database
+  // (transfer_restores.cpp): finished as succeeded if their swap committed, failed if not.
+  // Returns the work keys of those it could not tell yet (their server did not answer).
+  std::set<std::string> settle_interrupted_replacements();
+  // Fails those still unsettled when the sweep gives up, saying what is not known.
+  void give_up_interrupted_replacements();
   // drop_leftover_work_databases until it succeeds, for a minute at most, or the service stops.
   void sweep_leftover_work_databases();
   bool running_key(const std::string& key);

@@ -290,6 +290,12 @@ struct Transfer {
   std::vector<TransferLog> logs;
 };
 
+// A restore or copy cut short after claim_replacement: the swap may or may not have committed.
+struct InterruptedReplacement {
+  std::string transfer_id;
+  std::string addon_id;  // whose database it was replacing
+};
+
 struct NewTransfer {
   std::string app_id;
   std::string addon_id;

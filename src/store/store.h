@@ -201,8 +201,12 @@ class Store {
   Result<Transfer> find_transfer_for_download(const std::string& id,
                                               const std::string& secret_sha256);
   // After a restart of the control plane: transfers that were queued or running cannot finish;
-  // they are marked failed with a log line saying why. Returns how many.
+  // they are marked failed with a log line saying why. Returns how many. Restores and copies
+  // that had claimed their add-on's database are left unfinished: whether their swap committed
+  // decides how they ended (see interrupted_replacements).
   Result<std::int64_t> fail_interrupted_transfers();
+  // Unfinished transfers that claimed the database of an add-on (`addon_id`) to replace it.
+  Result<std::vector<InterruptedReplacement>> interrupted_replacements();
 
   // --- backup schedules (backup_schedules.cpp)
   // Sets the add-on's schedule, replacing the one it had (an add-on has at most one).

@@ -355,7 +355,8 @@ Result<std::int64_t> Store::fail_interrupted_transfers() {
     Transaction tx(db);
     std::vector<std::string> ids;
     {
-      auto q = db.prepare("SELECT id FROM transfers WHERE finished_at IS NULL");
+      auto q =
+          db.prepare("SELECT id FROM transfers WHERE finished_at IS NULL AND replacing_at IS NULL");
       while (q.step()) ids.push_back(q.text(0));
     }
     const std::string now = now_iso8601();
@@ -370,6 +371,18 @@ Result<std::int64_t> Store::fail_interrupted_transfers() {
     }
     tx.commit();
     return static_cast<std::int64_t>(ids.size());
+  });
+}
+
+Result<std::vector<InterruptedReplacement>> Store::interrupted_replacements() {
+  using Out = std::vector<InterruptedReplacement>;
+  return guarded<Out>([&](Database& db) -> Result<Out> {
+    auto q = db.prepare(
+        "SELECT id, COALESCE(into_addon_id, '') FROM transfers"
+        " WHERE finished_at IS NULL AND replacing_at IS NOT NULL ORDER BY created_at");
+    Out out;
+    while (q.step()) out.push_back({q.text(0), q.text(1)});
+    return out;
   });
 }
 

@@ -285,6 +285,12 @@ Status Engine::drop_work_databases(const DatabaseLocation& location, const std::
   return postgres::drop_work_databases(*admin, key);
 }
 
+Result<SwapState> Engine::swap_state(const DatabaseLocation& location, const std::string& key) {
+  auto admin = admin_params(location, true);
+  if (!admin) return admin.error();
+  return postgres::swap_state(*admin, key);
+}
+
 Result<std::vector<std::string>> Engine::work_database_keys(const DatabaseLocation& location) {
   auto admin = admin_params(location, true);
   if (!admin) return admin.error();

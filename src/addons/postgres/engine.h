@@ -91,6 +91,7 @@ class Engine {
   Result<DatabaseLocation> stage(const DatabaseLocation& location, const std::string& key);
   Result<int> swap_in(const DatabaseLocation& location, const std::string& key);
   Status drop_work_databases(const DatabaseLocation& location, const std::string& key);
+  Result<SwapState> swap_state(const DatabaseLocation& location, const std::string& key);
   Result<std::vector<std::string>> work_database_keys(const DatabaseLocation& location);
   // A URL with full rights on the location's database (the server's admin), for the platform's
   // own backups and copies; starts (or adopts) the server first. A secret: never log it.

@@ -104,6 +104,24 @@ Result<int> swap_in_staged(const ConnectParams& admin, const std::string& databa
   }
 }
 
+Result<SwapState> swap_state(const ConnectParams& admin, const std::string& key) {
+  if (!valid_work_key(key)) return make_error(ErrorCode::kInvalidParams, "bad work key " + key);
+  auto conn = Connection::open(admin);
+  if (!conn) return conn.error();
+  auto rows = conn->query("SELECT datname FROM pg_database WHERE datname IN ($1, $2)",
+                          {staged_name(key), retired_name(key)});
+  if (!rows) return rows.error();
+  bool staged = false;
+  bool retired = false;
+  for (const auto& row : *rows) {
+    staged = staged || row.at(0) == staged_name(key);
+    retired = retired || row.at(0) == retired_name(key);
+  }
+  // The two renames are one transaction: the staged database is there until it committed.
+  if (staged) return SwapState::kNotSwapped;
+  return retired ? SwapState::kSwapped : SwapState::kUnknown;
+}
+
 Status drop_work_databases(const ConnectParams& admin, const std::string& key) {
   if (!valid_work_key(key)) return make_error(ErrorCode::kInvalidParams, "bad work key " + key);
   auto conn = Connection::open(admin);

@@ -33,6 +33,12 @@ Status create_staged(const ConnectParams& admin, const std::string& key, const s
 Result<int> swap_in_staged(const ConnectParams& admin, const std::string& database,
                            const std::string& key);
 
+// Whether swap_in_staged() committed for `key`, from the databases it leaves: the staged one
+// (not swapped) or the retired one (swapped). For a restore a crash cut short between the swap
+// and its record; kUnknown when neither is there.
+enum class SwapState { kNotSwapped, kSwapped, kUnknown };
+Result<SwapState> swap_state(const ConnectParams& admin, const std::string& key);
+
 // Drops the staged, retired and scratch databases of `key`; absent ones are fine.
 Status drop_work_databases(const ConnectParams& admin, const std::string& key);
 

@@ -303,6 +303,7 @@ TEST_F(PostgresEngineTest, AStagedDatabaseReplacesTheLiveOneWhole) {
   const auto neighbour = provision("addon-stage-neighbour");
   EXPECT_FALSE(Connection::open(as_tenant(neighbour, staged->database)).ok());
   EXPECT_TRUE(has_key(*engine_, loc, "key1"));
+  EXPECT_EQ(engine_->swap_state(loc, "key1").value(), SwapState::kNotSwapped);
 
   auto held = connect(loc);  // an app's session, in the database being replaced
   ASSERT_TRUE(held.ok());
@@ -324,10 +325,13 @@ TEST_F(PostgresEngineTest, AStagedDatabaseReplacesTheLiveOneWhole) {
             "t");
   EXPECT_FALSE(Connection::open(as_tenant(neighbour, loc.database)).ok());  // still shut
 
-  // The replaced database waits, renamed, for drop_work_databases (which may repeat).
+  // The replaced database waits, renamed, for drop_work_databases (which may repeat); until
+  // then it tells that the swap committed.
   EXPECT_TRUE(has_key(*engine_, loc, "key1"));
+  EXPECT_EQ(engine_->swap_state(loc, "key1").value(), SwapState::kSwapped);
   ASSERT_TRUE(engine_->drop_work_databases(loc, "key1").ok());
   ASSERT_TRUE(engine_->drop_work_databases(loc, "key1").ok());
+  EXPECT_EQ(engine_->swap_state(loc, "key1").value(), SwapState::kUnknown);
   EXPECT_FALSE(has_key(*engine_, loc, "key1"));
 
   // Nothing staged: nothing happens.

@@ -82,6 +82,24 @@ TEST_F(TransferReplacementTest, OnceClaimedARestoreCannotBeCanceled) {
   EXPECT_FALSE(change_plan().ok());  // still unfinished
 }
 
+TEST_F(TransferReplacementTest, AfterARestartAClaimedRestoreIsLeftToBeSettled) {
+  // Its swap may have committed: only the database server can tell (TransferService settles
+  // it), so the restart does not mark it failed, while it does the others.
+  const auto claimed = restore_into_addon();
+  ASSERT_TRUE(store_->claim_replacement(claimed.id).ok());
+  const auto unclaimed = restore_into_addon();
+  EXPECT_EQ(store_->fail_interrupted_transfers().value(), 1);
+  EXPECT_EQ(store_->find_transfer_by_id(unclaimed.id)->succeeded, false);
+  EXPECT_FALSE(store_->find_transfer_by_id(claimed.id)->finished_at.has_value());
+  auto pending = store_->interrupted_replacements();
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1U);
+  EXPECT_EQ(pending->at(0).transfer_id, claimed.id);
+  EXPECT_EQ(pending->at(0).addon_id, addon_id_);
+  ASSERT_TRUE(store_->finish_transfer(claimed.id, true, std::nullopt, std::nullopt).ok());
+  EXPECT_TRUE(store_->interrupted_replacements()->empty());
+}
+
 TEST_F(TransferReplacementTest, ACanceledRestoreCannotBeClaimed) {
   const auto restore = restore_into_addon();
   ASSERT_TRUE(store_->cancel_transfer(restore.id).ok());
