@@ -317,7 +317,8 @@ Status write_block(int fd, const DataBlock& block, int int_size, const std::atom
   if (auto s = out.put(head); !s) return s;
   for (const auto& stream : block.streams) {
     if (block.blobs) {
-      if (auto s = out.put_int(stream.blob_oid); !s) return s;
+      // pg_dump writes an Oid through its int parameter: above 2^31, as a negative int.
+      if (auto s = out.put_int(static_cast<std::int32_t>(stream.blob_oid)); !s) return s;
     }
     ChunkedStream chunks(out);
     if (auto s = copy_stream(stream, chunks, cancel); !s) return s;

@@ -12,6 +12,7 @@
 #include "addons/postgres/archive_convert.h"
 #include "addons/postgres/archive_toc.h"
 #include "addons/postgres/engine.h"
+#include "common/fs.h"
 #include "daemon/pg_tools.h"
 #include "postgres_test_support.h"
 
@@ -144,7 +145,9 @@ class ArchiveConvertTest : public ::testing::Test {
          {"CREATE TABLE items (id int PRIMARY KEY, note text)",
           "INSERT INTO items SELECT g, md5(g::text) || repeat('x', g % 50) FROM "
           "generate_series(1, 20000) g",
-          "CREATE TABLE nothing_here (x int)", "SELECT lo_from_bytea(4242, 'a large object')"}) {
+          "CREATE TABLE nothing_here (x int)", "SELECT lo_from_bytea(4242, 'a large object')",
+          // An oid above 2^31, which pg_dump writes as the negative int it casts to.
+          "SELECT lo_from_bytea(3000000000, 'a high one')"}) {
       ASSERT_TRUE(conn.query(sql).ok()) << sql;
     }
   }
@@ -186,13 +189,14 @@ class ArchiveConvertTest : public ::testing::Test {
   }
 
   // What a database holds, in one string: every row of items, nothing_here's count, the
-  // large object.
+  // large objects.
   static std::string contents(const std::string& database) {
     auto conn = admin(database);
     return scalar(conn,
                   "SELECT md5(string_agg(id || ':' || note, ',' ORDER BY id)) || '/' || "
                   "(SELECT count(*) FROM nothing_here) || '/' || "
-                  "convert_from(lo_get(4242), 'UTF8') FROM items");
+                  "convert_from(lo_get(4242), 'UTF8') || '/' || "
+                  "convert_from(lo_get(3000000000), 'UTF8') FROM items");
   }
 
   static void expect_restores_to_the_same(const fs::path& archive, const std::string& into) {
@@ -202,7 +206,7 @@ class ArchiveConvertTest : public ::testing::Test {
          "--jobs=2", "--dbname=" + into, archive.string()},
         into);
     EXPECT_EQ(contents(into), contents(location_->database));
-    EXPECT_NE(contents(into).find("/0/a large object"), std::string::npos);
+    EXPECT_NE(contents(into).find("/0/a large object/a high one"), std::string::npos);
   }
 
   static SandboxEngine* sandbox_;
@@ -233,6 +237,19 @@ TEST_F(ArchiveConvertTest, AnUncompressedDirectoryDumpConvertsToo) {
   auto converted = directory_dump_to_custom(dir, out, 1);
   ASSERT_TRUE(converted.ok()) << converted.error().message;
   expect_restores_to_the_same(out, "from_plain");
+}
+
+TEST_F(ArchiveConvertTest, ALargeObjectsOidIsWrittenAsPgDumpWritesIt) {
+  // 3000000000 passes through pg_dump's int: sign byte 1, then 1294967296 little-endian.
+  const std::string high_oid("\x01\x00\xA2\x2F\x4D", 5);
+  const fs::path by_pg_dump = sandbox_->root() / "by_pg_dump.dump";
+  run({std::string(kBinDir) + "/pg_dump", "--format=custom", "--compress=0", "--no-sync",
+       "--file=" + by_pg_dump.string()},
+      location_->database);
+  const fs::path converted = sandbox_->root() / "oids.dump";
+  ASSERT_TRUE(directory_dump_to_custom(dump_directory("oids", 0), converted, 1).ok());
+  EXPECT_NE(read_file(by_pg_dump).value().find(high_oid), std::string::npos);
+  EXPECT_NE(read_file(converted).value().find(high_oid), std::string::npos);
 }
 
 TEST_F(ArchiveConvertTest, ADamagedDataFileFailsTheConversionAndLeavesNoArchive) {
