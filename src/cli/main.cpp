@@ -60,6 +60,13 @@ int main(int argc, char** argv) {
                    "An existing PostgreSQL server for the shared-tier (essential) plans, as "
                    "postgres://ADMIN:PASSWORD@HOST:PORT/postgres; default: Slipway runs its own")
       ->envname("SLIPWAY_POSTGRES_ADMIN_URL");
+  server
+      ->add_option("--transfer-disk-reserve", options.transfer_disk_reserve,
+                   "Disk space kept free: a backup, restore or copy that would leave less free "
+                   "on the data dir's disk is stopped and fails")
+      ->envname("SLIPWAY_TRANSFER_DISK_RESERVE")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("1GB");
 
   slipway::runtime::AgentOptions agent_options;
   auto* agent = app.add_subcommand(

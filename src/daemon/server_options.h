@@ -25,6 +25,9 @@ struct ServerOptions {
   // postgres://admin:pw@host:port/postgres of an existing server for the shared-tier plans,
   // instead of the embedded cluster. A secret: never logged.
   std::string postgres_admin_url;
+  // Backups, restores and copies are stopped (failed, nothing kept) when the disk holding the
+  // data dir has less than this free: they must not fill the disk the databases live on.
+  std::uint64_t transfer_disk_reserve = std::uint64_t{1} << 30;
 };
 
 struct HostPort {

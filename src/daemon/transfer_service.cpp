@@ -57,6 +57,7 @@ void TransferService::start() {
       run();
     });
   }
+  if (settings_.disk_reserve_bytes > 0) workers_.emplace_back([this] { watch_disk(); });
 }
 
 void TransferService::stop() {
@@ -66,6 +67,7 @@ void TransferService::stop() {
     for (auto& [id, flag] : running_) flag->store(true);
   }
   wake_.notify_all();
+  disk_wake_.notify_all();
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }
@@ -197,6 +199,7 @@ void TransferService::run() {
     execute(*t, cancel);
     const std::lock_guard lock(mutex_);
     running_.erase(id);
+    stop_reasons_.erase(id);
   }
 }
 
@@ -205,7 +208,11 @@ void TransferService::execute(const store::Transfer& t, const std::atomic<bool>&
   (void)store_.start_transfer(t.id);
   const std::string kind = job.spec.is_object() ? job.spec.value("kind", "") : "";
   Status outcome;
-  if (kind == "backup") {
+  if (auto reason = low_disk()) {  // not even begun; watch_disk stops those that run
+    const std::lock_guard lock(mutex_);
+    stop_reasons_.emplace(t.id, *reason);
+    outcome = make_error(ErrorCode::kConflict, "canceled");
+  } else if (kind == "backup") {
     outcome = run_backup(job);
   } else if (kind == "restore") {
     outcome = run_restore(job);
@@ -219,7 +226,19 @@ void TransferService::execute(const store::Transfer& t, const std::atomic<bool>&
     fs::remove_all(work_dir() / (t.id + suffix), ec);
   }
   if (job.work_server) drop_work_databases(*job.work_server, job.key());
+  const auto stopped_for = take_stop_reason(t.id);
   if (outcome.ok()) return;  // the step finished it
+  if (stopped_for) {
+    std::string what_is_left;
+    if (kind == "backup") what_is_left = " No backup was kept.";
+    if (kind == "restore" || !job.spec.value("to_addon", "").empty()) {
+      what_is_left = " " + t.to_name + " was not changed.";  // staged, never swapped in
+    }
+    log(t.id, "error", *stopped_for + what_is_left);
+    (void)store_.finish_transfer(t.id, false, std::nullopt, std::nullopt);
+    spdlog::warn("transfer {} ({}) stopped: {}", api::transfer_name(t), t.app_name, *stopped_for);
+    return;
+  }
   if (cancel.load()) {
     (void)store_.cancel_transfer(t.id);  // no-op when the API marked it already
     return;
@@ -327,6 +346,44 @@ void TransferService::sweep_leftover_work_databases() {
   }
   spdlog::warn("gave up looking for leftover work databases; they go at the next start");
   give_up_interrupted_replacements();
+}
+
+std::optional<std::string> TransferService::low_disk() const {
+  // Archives, downloads and work databases go to the disk the platform's own PostgreSQL data
+  // is on: a transfer that filled it would take every database there down with it.
+  constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+  if (settings_.disk_reserve_bytes == 0) return std::nullopt;
+  std::error_code ec;
+  const auto space = fs::space(settings_.data_dir, ec);
+  if (ec || space.available >= settings_.disk_reserve_bytes) return std::nullopt;
+  return "Stopped to keep the disk from filling: " + std::to_string(space.available / kMiB) +
+         " MB is free on the disk holding Slipway's data, under the " +
+         std::to_string(settings_.disk_reserve_bytes / kMiB) +
+         " MB kept free (--transfer-disk-reserve); free some space and try again.";
+}
+
+void TransferService::watch_disk() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    disk_wake_.wait_for(lock, std::chrono::seconds(1));
+    if (stopping_ || running_.empty()) continue;
+    lock.unlock();
+    const auto reason = low_disk();
+    lock.lock();
+    if (!reason) continue;
+    for (auto& [id, flag] : running_) {
+      if (stop_reasons_.emplace(id, *reason).second) flag->store(true);
+    }
+  }
+}
+
+std::optional<std::string> TransferService::take_stop_reason(const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  auto it = stop_reasons_.find(id);
+  if (it == stop_reasons_.end()) return std::nullopt;
+  std::string reason = std::move(it->second);
+  stop_reasons_.erase(it);
+  return reason;
 }
 
 bool TransferService::running_key(const std::string& key) {

@@ -42,6 +42,8 @@ struct TransferSettings {
   // pg_dump -Z: gzip level 1 dumps about twice as fast as the default (6) for a 2 % larger
   // archive; see bench/README.md, "Choosing pg_dump's compression".
   std::string compression = "1";
+  // Running transfers are stopped when data_dir's disk has less than this free (0: never).
+  std::uint64_t disk_reserve_bytes = 0;
 };
 
 class TransferService : public api::TransferControl {
@@ -102,6 +104,11 @@ class TransferService : public api::TransferControl {
   // drop_leftover_work_databases until it succeeds, for a minute at most, or the service stops.
   void sweep_leftover_work_databases();
   bool running_key(const std::string& key);
+  // Why transfers must stop, when data_dir's disk has less free than the reserve.
+  std::optional<std::string> low_disk() const;
+  // Every second while transfers run: stops them all when the disk is below the reserve.
+  void watch_disk();
+  std::optional<std::string> take_stop_reason(const std::string& id);
   void log(const std::string& id, std::string_view level, const std::string& message);
   std::filesystem::path work_dir() const { return settings_.data_dir / "transfers"; }
   std::string pg_program(std::string_view name) const;
@@ -114,6 +121,8 @@ class TransferService : public api::TransferControl {
   std::condition_variable wake_;
   std::deque<std::string> queue_;                      // transfer ids
   std::map<std::string, std::atomic<bool>*> running_;  // by transfer id
+  std::map<std::string, std::string> stop_reasons_;    // why the platform stopped one
+  std::condition_variable disk_wake_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

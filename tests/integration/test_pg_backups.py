@@ -4,6 +4,7 @@ delete, cancel, pg:copy, and the faults that must never end in a backup called c
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -31,6 +32,13 @@ def app_with_db(cli, rows=3):
 def fill(url, rows):
     r = psql(url, "create table items (id int primary key, note text);"
                   f"insert into items select g, md5(g::text) from generate_series(1, {rows}) g")
+    assert r.returncode == 0, r.stderr
+
+
+def add_big_table(url, rows):
+    """Table `big`, 640 bytes of text a row: enough for a dump and restore to take a while."""
+    r = psql(url, "create table big as select g, repeat(md5(g::text), 20) t "
+                  f"from generate_series(1, {rows}) g")
     assert r.returncode == 0, r.stderr
 
 
@@ -306,8 +314,7 @@ def test_pg_copy_between_databases_and_from_external_url(cli, server):
 def test_cancel_running_capture(cli, server):
     app, url = app_with_db(cli, rows=1)
     # Big enough that the dump and its verification take a few seconds.
-    assert psql(url, "create table big as select g, repeat(md5(g::text), 20) t "
-                     "from generate_series(1, 1500000) g").returncode == 0
+    add_big_table(url, 1500000)
     db = server.request("POST", "/actions/addon-attachments/resolve",
                         {"addon_attachment": "DATABASE", "app": app}).json[0]["addon"]["id"]
     t = server.request("POST", f"/client/v11/databases/{db}/backups").json
@@ -356,12 +363,60 @@ def test_a_capture_falls_back_to_one_pg_dump_when_the_parallel_dump_fails(own_se
     assert count(url) == 12
 
 
+def test_transfers_that_would_fill_the_disk_are_stopped_and_change_nothing(own_server, tmp_path):
+    # A reserve larger than any disk: every transfer finds the disk below it.
+    s = own_server(["--transfer-disk-reserve", "1000TB"]).start()
+    cli = HerokuCli(s, tmp_path / "home")
+    app, url = app_with_db(cli, rows=7)
+    assert cli.run("pg:backups:capture", "-a", app, timeout=180).returncode != 0
+    info = cli.ok("pg:backups:info", "b001", "-a", app).stdout
+    assert "Stopped to keep the disk from filling" in info, info
+    assert "(--transfer-disk-reserve); free some space and try again. No backup was kept." in info
+    assert not re.search(r"b001.*Completed", cli.ok("pg:backups", "-a", app).stdout)
+
+    proc = cli.ok("addons:create", "heroku-postgresql:essential-0", "--wait", "-a", app,
+                  timeout=180)
+    second = re.search(r"(HEROKU_POSTGRESQL_[A-Z]+)_URL", proc.stdout + proc.stderr).group(1)
+    target = config(cli, app)[second + "_URL"]
+    fill(target, 3)
+    confirm = second.replace("HEROKU_POSTGRESQL_", "")
+    assert cli.run("pg:copy", "DATABASE", second, "--confirm", confirm, "-a", app,
+                   timeout=180).returncode != 0
+    copy = [t for t in transfers(s, app) if t["to_type"] == "pg_restore"][0]
+    assert copy["succeeded"] is False
+    info = cli.ok("pg:backups:info", f"c{copy['num']:03d}", "-a", app).stdout
+    assert "Stopped to keep the disk from filling" in info and "was not changed" in info, info
+    assert count(target) == 3
+    assert scratch_databases_left(url) == 0
+    assert not any((s.data_dir / "transfers").iterdir())
+
+
+def test_a_capture_filling_the_disk_is_stopped_while_it_runs(own_server, tmp_path):
+    first = own_server().start()
+    cli = HerokuCli(first, tmp_path / "home")
+    app, url = app_with_db(cli, rows=1)
+    # ~190 MB of rows: the verification's restore writes them again, and as much WAL.
+    add_big_table(url, 300000)
+    first.stop()
+    # Keep free all but 200 MB of what is free now: the capture itself crosses the line (it
+    # writes ~400 MB), not the server's start.
+    reserve = shutil.disk_usage(first.data_dir).free - (200 << 20)
+    s = own_server(["--transfer-disk-reserve", str(reserve)], data_dir=first.data_dir).start()
+    cli = HerokuCli(s, tmp_path / "home")
+    assert cli.run("pg:backups:capture", "-a", app, timeout=180).returncode != 0
+    info = cli.ok("pg:backups:info", "b001", "-a", app).stdout
+    assert "Verifying: restoring the archive" in info, info  # it had begun
+    assert "Stopped to keep the disk from filling" in info and "No backup was kept" in info, info
+    assert scratch_databases_left(url) == 0
+    assert not any((s.data_dir / "transfers").iterdir())
+    assert count(url, "big") == 300000
+
+
 def test_postgres_killed_mid_capture_then_next_capture_works(own_server, tmp_path):
     s = own_server().start()
     cli = HerokuCli(s, tmp_path / "home")
     app, url = app_with_db(cli, rows=1)
-    assert psql(url, "create table big as select g, repeat(md5(g::text), 20) t "
-                     "from generate_series(1, 1500000) g").returncode == 0
+    add_big_table(url, 1500000)
     db = s.request("POST", "/actions/addon-attachments/resolve",
                    {"addon_attachment": "DATABASE", "app": app}).json[0]["addon"]["id"]
     s.request("POST", f"/client/v11/databases/{db}/backups")
@@ -388,8 +443,7 @@ def test_a_control_plane_killed_mid_restore_leaves_the_database_as_it_was(own_se
     cli = HerokuCli(s, tmp_path / "home")
     app, url = app_with_db(cli, rows=4)
     # Big enough that pg_restore takes a few seconds.
-    assert psql(url, "create table big as select g, repeat(md5(g::text), 20) t "
-                     "from generate_series(1, 1500000) g").returncode == 0
+    add_big_table(url, 1500000)
     cli.ok("pg:backups:capture", "-a", app, timeout=300)
     assert psql(url, "delete from items").returncode == 0
     db = s.request("POST", "/actions/addon-attachments/resolve",
