@@ -231,7 +231,7 @@ void TransferService::execute(const store::Transfer& t, const std::atomic<bool>&
   if (stopped_for) {
     std::string what_is_left;
     if (kind == "backup") what_is_left = " No backup was kept.";
-    if (kind == "restore" || !job.spec.value("to_addon", "").empty()) {
+    if (kind == "restore" || (kind == "copy" && !job.spec.value("to_addon", "").empty())) {
       what_is_left = " " + t.to_name + " was not changed.";  // staged, never swapped in
     }
     log(t.id, "error", *stopped_for + what_is_left);
