@@ -195,9 +195,7 @@ std::set<std::string> TransferService::settle_interrupted_replacements() {
     const std::string key = work_key(cut_short.transfer_id);
     if (running_key(key)) continue;
     const auto finish = [&](bool succeeded, const std::string& message) {
-      log(cut_short.transfer_id, succeeded ? "info" : "error", message);
-      (void)store_.finish_transfer(cut_short.transfer_id, succeeded, std::nullopt, std::nullopt);
-      spdlog::info("transfer {} cut short by the last stop: {}", cut_short.transfer_id, message);
+      finish_cut_short(cut_short.transfer_id, succeeded, message);
     };
     auto addon = store_.find_addon(cut_short.addon_id);
     auto location = addon ? database_location(*addon) : Result<pg::DatabaseLocation>(addon.error());
@@ -239,12 +237,18 @@ void TransferService::give_up_interrupted_replacements() {
   if (!pending) return;
   for (const auto& cut_short : *pending) {
     if (running_key(work_key(cut_short.transfer_id))) continue;
-    log(cut_short.transfer_id, "error",
-        "Slipway's control plane restarted while the restored database was being put in place, "
-        "and its database server did not answer since, so it is not known which database the "
-        "add-on has; check its data.");
-    (void)store_.finish_transfer(cut_short.transfer_id, false, std::nullopt, std::nullopt);
+    finish_cut_short(cut_short.transfer_id, false,
+                     "Slipway's control plane restarted while the restored database was being "
+                     "put in place, and its database server did not answer since, so it is not "
+                     "known which database the add-on has; check its data.");
   }
+}
+
+void TransferService::finish_cut_short(const std::string& id, bool succeeded,
+                                       const std::string& message) {
+  log(id, succeeded ? "info" : "error", message);
+  (void)store_.finish_transfer(id, succeeded, std::nullopt, std::nullopt);
+  spdlog::info("transfer {} cut short by the last stop: {}", id, message);
 }
 
 }  // namespace slipway::daemon

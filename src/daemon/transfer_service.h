@@ -101,6 +101,7 @@ class TransferService : public api::TransferControl {
   std::set<std::string> settle_interrupted_replacements();
   // Fails those still unsettled when the sweep gives up, saying what is not known.
   void give_up_interrupted_replacements();
+  void finish_cut_short(const std::string& id, bool succeeded, const std::string& message);
   // drop_leftover_work_databases until it succeeds, for a minute at most, or the service stops.
   void sweep_leftover_work_databases();
   bool running_key(const std::string& key);
