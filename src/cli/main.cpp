@@ -67,6 +67,13 @@ int main(int argc, char** argv) {
       ->envname("SLIPWAY_TRANSFER_DISK_RESERVE")
       ->transform(CLI::AsSizeValue(false))
       ->default_str("1GB");
+  server
+      ->add_option("--restore-split-table-size", options.restore_split_table_size,
+                   "A restore loads each table with at least this much archived data over every "
+                   "core at once, instead of over one connection; 0: never")
+      ->envname("SLIPWAY_RESTORE_SPLIT_TABLE_SIZE")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("16MB");
 
   slipway::runtime::AgentOptions agent_options;
   auto* agent = app.add_subcommand(

@@ -227,6 +227,7 @@ int run_server(const ServerOptions& options) {
   transfer_settings.bin_dir = options.postgres_bin_dir;
   transfer_settings.api_url = api_url_holder;
   transfer_settings.disk_reserve_bytes = options.transfer_disk_reserve;
+  transfer_settings.split_table_bytes = options.restore_split_table_size;
   TransferService transfers(**store, blobs, postgres, transfer_settings);
   transfers.start();
   // Backup schedules: a due schedule takes a backup (named aNNN, kept apart from manual ones).

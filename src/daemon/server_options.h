@@ -28,6 +28,8 @@ struct ServerOptions {
   // Backups, restores and copies are stopped (failed, nothing kept) when the disk holding the
   // data dir has less than this free: they must not fill the disk the databases live on.
   std::uint64_t transfer_disk_reserve = std::uint64_t{1} << 30;
+  // Restores load a table with at least this much archived data over every core (0: never).
+  std::uint64_t restore_split_table_size = std::uint64_t{16} << 20;
 };
 
 struct HostPort {

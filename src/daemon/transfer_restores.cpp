@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "build/http_download.h"
+#include "daemon/archive_restore.h"
 #include "daemon/pg_tools.h"
 #include "daemon/transfer_job.h"
 #include "daemon/transfer_service.h"
@@ -32,8 +33,9 @@ Status TransferService::restore_archive(Job& job, const fs::path& file, const st
   if (!listed->succeeded) {
     return make_error(ErrorCode::kInvalidParams, "the archive is unreadable: " + listed->tail);
   }
-  auto env = libpq_env(url);
-  if (!env) return env.error();
+  ArchiveRestore restore = archive_restore(job, file, url);
+  restore.options = {"--no-owner", "--no-acl"};
+  restore.role = role;
   if (clean) {
     // A session left idle inside a transaction holds its tables' locks until it ends, and
     // `--clean` would wait on them for ever: such sessions are ended first (the target's own,
@@ -49,17 +51,14 @@ Status TransferService::restore_archive(Job& job, const fs::path& file, const st
       log(job.transfer.id, "info",
           "Ended " + *ended->at(0).at(0) + " session(s) idle in a transaction, holding locks");
     }
-    (*env)["PGOPTIONS"] = "-c lock_timeout=60s";
+    restore.extra_env["PGOPTIONS"] = "-c lock_timeout=60s";
+    // In place: one pg_restore, which drops each object before it creates it.
+    restore.options.insert(restore.options.end(), {"--clean", "--if-exists"});
+    restore.split_table_bytes = 0;
   }
-  std::vector<std::string> argv = {pg_program("pg_restore"), "--no-owner", "--no-acl",
-                                   "--jobs=" + std::to_string(settings_.restore_jobs)};
-  if (clean) argv.insert(argv.end(), {"--clean", "--if-exists"});
-  if (role) argv.push_back("--role=" + *role);
-  argv.push_back("--dbname=" + (*env)["PGDATABASE"]);
-  argv.push_back(file.string());
   (void)store_.set_transfer_progress(job.transfer.id, 0, file_size_or_zero(file));
   log(job.transfer.id, "info", "pg_restore into " + job.transfer.to_name + " started");
-  auto restored = run_tool(argv, *env, &job.cancel);
+  auto restored = restore_archive_using_every_core(restore);
   if (!restored) return restored.error();
   if (restored->canceled) return make_error(ErrorCode::kConflict, "canceled");
   if (!restored->succeeded) {
@@ -69,6 +68,19 @@ Status TransferService::restore_archive(Job& job, const fs::path& file, const st
                                      file_size_or_zero(file));
   log(job.transfer.id, "info", "pg_restore finished");
   return {};
+}
+
+ArchiveRestore TransferService::archive_restore(Job& job, const fs::path& file,
+                                                const std::string& url) {
+  ArchiveRestore restore;
+  restore.pg_restore = pg_program("pg_restore");
+  restore.archive = file;
+  restore.url = url;
+  restore.jobs = settings_.restore_jobs;
+  restore.split_table_bytes = settings_.split_table_bytes;
+  restore.cancel = &job.cancel;
+  restore.log = [this, id = job.transfer.id](const std::string& line) { log(id, "info", line); };
+  return restore;
 }
 
 Status TransferService::refuse_during_plan_change(const store::Addon& addon) {

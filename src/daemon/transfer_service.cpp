@@ -19,6 +19,7 @@
 #include "common/crypto.h"
 #include "common/fs.h"
 #include "common/ids.h"
+#include "daemon/archive_restore.h"
 #include "daemon/pg_tools.h"
 #include "daemon/transfer_job.h"
 
@@ -270,10 +271,9 @@ Result<std::string> TransferService::verify(Job& job, const std::string& admin_u
   Result<std::string> result = [&]() -> Result<std::string> {
     auto env = libpq_env(scratch_url);
     if (!env) return env.error();
-    auto restored = run_tool(
-        {pg_program("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error",
-         "--jobs=" + std::to_string(settings_.restore_jobs), "--dbname=" + scratch, file.string()},
-        *env, &job.cancel);
+    ArchiveRestore restore = archive_restore(job, file, scratch_url);
+    restore.options = {"--no-owner", "--no-acl", "--exit-on-error"};
+    auto restored = restore_archive_using_every_core(restore);
     if (!restored) return restored.error();
     if (restored->canceled) return make_error(ErrorCode::kConflict, "canceled");
     if (!restored->succeeded) {

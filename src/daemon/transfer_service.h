@@ -31,6 +31,8 @@
 
 namespace slipway::daemon {
 
+struct ArchiveRestore;
+
 struct TransferSettings {
   std::filesystem::path data_dir;  // work files go to DATA_DIR/transfers
   std::filesystem::path bin_dir = "/usr/lib/postgresql/15/bin";
@@ -42,6 +44,9 @@ struct TransferSettings {
   // pg_dump -Z: gzip level 1 dumps about twice as fast as the default (6) for a 2 % larger
   // archive; see bench/README.md, "Choosing pg_dump's compression".
   std::string compression = "1";
+  // Restores load a table whose archived data is at least this large over every core at once
+  // (daemon/archive_restore.h); 0: never.
+  std::uint64_t split_table_bytes = std::uint64_t{16} << 20;
   // Running transfers are stopped when data_dir's disk has less than this free (0: never).
   std::uint64_t disk_reserve_bytes = 0;
 };
@@ -113,6 +118,9 @@ class TransferService : public api::TransferControl {
   void log(const std::string& id, std::string_view level, const std::string& message);
   std::filesystem::path work_dir() const { return settings_.data_dir / "transfers"; }
   std::string pg_program(std::string_view name) const;
+  // pg_restore of `file` into `url` with this service's jobs, cancel and log (options unset).
+  ArchiveRestore archive_restore(Job& job, const std::filesystem::path& file,
+                                 const std::string& url);
 
   store::Store& store_;
   store::BlobStore& blobs_;

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
 
   if (auto toc = pg::parse_directory_toc(bytes); toc.ok()) {
-    FUZZ_CHECK(toc->compression >= 0 && toc->compression <= 9);
+    FUZZ_CHECK(toc->compression >= -1 && toc->compression <= 9);
     std::vector<pg::DataOffset> none(toc->entries.size());
     std::vector<pg::DataOffset> far(toc->entries.size(), {true, UINT64_MAX});
     FUZZ_CHECK(pg::custom_header_and_toc(*toc, none).size() ==

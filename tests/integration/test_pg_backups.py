@@ -74,6 +74,8 @@ def test_capture_list_info_restore(cli, server):
     assert "Verified: 1 tables, 5 rows match" in info, info
     # Dumped in parallel, then stored as one custom-format archive.
     assert "rewrapped as one custom-format archive" in info, info
+    # The shared server loads every table over several connections (conftest.py).
+    assert "Loading public.items (0 kB archived) over" in info, info
     assert "Manual" in info
     assert scratch_databases_left(url) == 0
     [t] = transfers(server, app)
@@ -92,6 +94,7 @@ def test_capture_list_info_restore(cli, server):
     assert owner.stdout.strip() == "t"
     listing = cli.ok("pg:backups", "-a", app).stdout
     assert re.search(r"r002.*Completed", listing), listing
+    assert "Loading public.items" in cli.ok("pg:backups:info", "r002", "-a", app).stdout
 
 
 def test_restore_replaces_the_database_under_an_idle_transaction_and_a_full_role(cli, server):

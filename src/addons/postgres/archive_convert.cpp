@@ -111,7 +111,7 @@ bool is_table_data_file(std::string_view name) {
 
 // What each TOC entry with data reads from, in TOC order.
 Result<std::vector<DataBlock>> plan_blocks(const fs::path& dir, const ArchiveToc& toc) {
-  const bool compressed = toc.compression > 0;
+  const bool compressed = toc.compression != 0;
   const std::string suffix = compressed ? ".gz" : "";
   std::vector<DataBlock> blocks;
   for (std::size_t i = 0; i < toc.entries.size(); ++i) {

@@ -15,8 +15,10 @@ constexpr int kTimeFields = 7;  // sec, min, hour, mday, mon, year, isdst
 constexpr std::uint8_t kOffsetSet = 2;
 constexpr std::uint8_t kOffsetNoData = 3;
 
+constexpr std::uint8_t kOffsetNotSet = 1;
+
 Error malformed(const std::string& what) {
-  return make_error(ErrorCode::kInvalidParams, "not a pg_dump directory-format TOC: " + what);
+  return make_error(ErrorCode::kInvalidParams, "not a pg_dump archive TOC: " + what);
 }
 
 // Reads toc.dat front to back; every read checks the bytes are there.
@@ -53,6 +55,19 @@ class TocReader {
   }
 
   // pg_dump's ReadStr: a length (-1 for NULL, read here as "" with `null` set), then the bytes.
+  // pg_dump's offset: a state byte, then `size` bytes little-endian.
+  std::optional<DataOffset> offset(int size) {
+    auto state = byte();
+    if (!state || *state < kOffsetNotSet || *state > kOffsetNoData) return std::nullopt;
+    std::uint64_t value = 0;
+    for (int i = 0; i < size; ++i) {
+      auto b = byte();
+      if (!b) return std::nullopt;
+      value |= static_cast<std::uint64_t>(*b) << (8 * i);
+    }
+    return DataOffset{*state == kOffsetSet, *state == kOffsetSet ? value : 0};
+  }
+
   std::optional<std::string> string(bool* null = nullptr) {
     auto length = integer();
     if (!length || *length < -1) return std::nullopt;
@@ -70,7 +85,7 @@ class TocReader {
   int int_size_ = 4;
 };
 
-Result<ArchiveTocEntry> read_entry(TocReader& in) {
+Result<ArchiveTocEntry> read_entry(TocReader& in, std::uint8_t format, int off_size) {
   ArchiveTocEntry entry;
   const std::size_t start = in.position();
   auto dump_id = in.integer();
@@ -87,7 +102,11 @@ Result<ArchiveTocEntry> read_entry(TocReader& in) {
     }
     auto value = in.string();
     if (!value) return malformed("truncated entry " + std::to_string(entry.dump_id));
-    if (field == 3) entry.desc = *value;
+    if (field == 2) entry.tag = std::move(*value);
+    if (field == 3) entry.desc = std::move(*value);
+    if (field == 5) entry.defn = std::move(*value);
+    if (field == 7) entry.copy_stmt = std::move(*value);
+    if (field == 8) entry.schema = std::move(*value);
   }
   for (;;) {  // dependencies: dump ids as strings, ended by a NULL
     bool null = false;
@@ -96,6 +115,12 @@ Result<ArchiveTocEntry> read_entry(TocReader& in) {
     if (null) break;
   }
   entry.body = std::string(in.since(start));
+  if (format == kArchiveCustom) {
+    auto data = in.offset(off_size);
+    if (!data) return malformed("entry " + std::to_string(entry.dump_id) + " has no data offset");
+    entry.data = *data;
+    return entry;
+  }
   auto filename = in.string();
   if (!filename) return malformed("entry " + std::to_string(entry.dump_id) + " has no file name");
   entry.filename = *filename;
@@ -113,7 +138,11 @@ void append_archive_int(std::string& out, std::int64_t value, int int_size) {
   }
 }
 
-Result<ArchiveToc> parse_directory_toc(std::string_view bytes) {
+namespace {
+
+// Reads the header and entries of either format; `rest` is set to the bytes after the TOC.
+Result<ArchiveToc> parse_toc(std::string_view bytes, std::uint8_t expected_format,
+                             std::string_view* rest) {
   if (!bytes.starts_with(kMagic)) return malformed("no PGDMP magic");
   TocReader in(bytes.substr(kMagic.size()));
   auto major = in.byte();
@@ -130,7 +159,10 @@ Result<ArchiveToc> parse_directory_toc(std::string_view bytes) {
   if (*int_size < 4 || *int_size > 8 || *off_size < 4 || *off_size > 8) {
     return malformed("unusual integer or offset size");
   }
-  if (*format != kArchiveDirectory) return malformed("not the directory format");
+  if (*format != expected_format) {
+    return malformed(expected_format == kArchiveDirectory ? "not the directory format"
+                                                          : "not the custom format");
+  }
   (void)revision;
   ArchiveToc toc;
   toc.int_size = *int_size;
@@ -141,7 +173,8 @@ Result<ArchiveToc> parse_directory_toc(std::string_view bytes) {
 
   const std::size_t tail_start = in.position();
   auto compression = in.integer();
-  if (!compression || *compression < 0 || *compression > 9) {
+  // -1 is zlib's default level, what pg_dump -Fc writes when no -Z is given.
+  if (!compression || *compression < -1 || *compression > 9) {
     return malformed("bad compression level");
   }
   toc.compression = *compression;
@@ -156,12 +189,26 @@ Result<ArchiveToc> parse_directory_toc(std::string_view bytes) {
   auto count = in.integer();
   if (!count || *count < 0) return malformed("bad entry count");
   for (int i = 0; i < *count; ++i) {
-    auto entry = read_entry(in);
+    auto entry = read_entry(in, *format, toc.off_size);
     if (!entry) return entry.error();
     toc.entries.push_back(std::move(*entry));
   }
-  if (in.byte()) return malformed("bytes after the last entry");
+  *rest = bytes.substr(kMagic.size() + in.position());
   return toc;
+}
+
+}  // namespace
+
+Result<ArchiveToc> parse_directory_toc(std::string_view bytes) {
+  std::string_view rest;
+  auto toc = parse_toc(bytes, kArchiveDirectory, &rest);
+  if (toc && !rest.empty()) return malformed("bytes after the last entry");
+  return toc;
+}
+
+Result<ArchiveToc> parse_custom_toc(std::string_view bytes) {
+  std::string_view rest;
+  return parse_toc(bytes, kArchiveCustom, &rest);
 }
 
 std::string custom_header_and_toc(const ArchiveToc& toc, const std::vector<DataOffset>& offsets) {

@@ -1,6 +1,7 @@
 // The header and table of contents of a pg_dump archive, as PostgreSQL 15's pg_dump writes them
 // (archive version 1.14, also PostgreSQL 14's): enough to read a directory-format dump's toc.dat
-// and write the same contents as a custom-format archive's header and TOC (see archive_convert.h).
+// and write the same contents as a custom-format archive's header and TOC (see archive_convert.h),
+// and to find a custom archive's table data blocks (see table_data.h).
 //
 // Both formats share the layout: "PGDMP", version, integer and offset sizes, the format, the
 // compression level, the creation time and three strings, then the entries. They differ only
@@ -21,19 +22,30 @@ namespace slipway::addons::postgres {
 inline constexpr std::uint8_t kArchiveCustom = 1;
 inline constexpr std::uint8_t kArchiveDirectory = 3;
 
+// Where a custom-format TOC says an entry's data is.
+struct DataOffset {
+  bool has_data = false;
+  std::uint64_t offset = 0;
+};
+
 struct ArchiveTocEntry {
   int dump_id = 0;
   bool had_dumper = false;  // the entry has data (TABLE DATA, BLOBS, SEQUENCE SET...)
+  std::string tag;          // the object's name ("pgbench_accounts")
   std::string desc;         // "TABLE DATA", "BLOBS", ...
+  std::string defn;         // its SQL ("SET client_encoding = 'UTF8';" for ENCODING)
+  std::string copy_stmt;    // TABLE DATA: "COPY public.t (a, b) FROM stdin;\n"
+  std::string schema;       // its namespace
   // The entry exactly as read, from its dump id through its dependency list: copied unchanged.
   std::string body;
   std::string filename;  // directory format: the data file ("3340.dat", "blobs.toc") or ""
+  DataOffset data;       // custom format: where its data block starts, when the TOC says
 };
 
 struct ArchiveToc {
   int int_size = 4;         // bytes of an integer's magnitude
   int off_size = 8;         // bytes of a file offset
-  int compression = 0;      // gzip level; 0: the data is not compressed
+  int compression = 0;      // gzip level (-1: zlib's default); 0: the data is not compressed
   std::string header_head;  // "PGDMP" through the integer and offset sizes
   std::string header_tail;  // the compression level through the pg_dump version string
   std::vector<ArchiveTocEntry> entries;
@@ -43,11 +55,9 @@ struct ArchiveToc {
 // that is not one: other formats, other versions, integers or strings out of range, truncation.
 Result<ArchiveToc> parse_directory_toc(std::string_view bytes);
 
-// Where a custom-format TOC says an entry's data is.
-struct DataOffset {
-  bool has_data = false;
-  std::uint64_t offset = 0;
-};
+// Parses a custom-format archive's header and TOC from its first bytes (the data blocks that
+// follow are not read). kInvalidParams as above, also when the TOC runs past `bytes`.
+Result<ArchiveToc> parse_custom_toc(std::string_view bytes);
 
 // The custom-format archive's header and TOC for `toc`, `offsets[i]` being entry i's. Its size
 // does not depend on the offsets' values, so it can be written before the data is laid out.

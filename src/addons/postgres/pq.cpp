@@ -176,6 +176,61 @@ Result<std::vector<Row>> Connection::query(std::string_view sql,
   return rows;
 }
 
+namespace {
+
+// The server's primary message of a failed result, or libpq's own.
+std::string failure_message(PGconn* conn, const PGresult* res) {
+  const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  return primary != nullptr ? std::string(primary) : trimmed(PQerrorMessage(conn));
+}
+
+}  // namespace
+
+Status Connection::copy_begin(std::string_view sql) {
+  const std::string text(sql);
+  // The extended protocol (PQexecParams) takes exactly one statement.
+  std::unique_ptr<PGresult, ResultDeleter> res(
+      PQexecParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+  if (res && PQresultStatus(res.get()) == PGRES_COPY_IN) return {};
+  if (res && PQresultStatus(res.get()) != PGRES_FATAL_ERROR) {
+    // Not a COPY FROM STDIN: whatever it started is over once its output and results are read.
+    if (PQresultStatus(res.get()) == PGRES_COPY_OUT) {
+      char* row = nullptr;
+      while (PQgetCopyData(conn_, &row, 0) > 0) PQfreemem(row);
+    }
+    res.reset();
+    while (PGresult* more = PQgetResult(conn_)) PQclear(more);
+    return make_error(ErrorCode::kInvalidParams, "not a COPY FROM STDIN statement");
+  }
+  return make_error(ErrorCode::kInternal, failure_message(conn_, res.get()));
+}
+
+Status Connection::copy_send(std::string_view data) {
+  constexpr std::size_t kMaxMessage = std::size_t{1} << 30;  // PQputCopyData takes an int
+  while (!data.empty()) {
+    const std::size_t take = std::min(data.size(), kMaxMessage);
+    if (PQputCopyData(conn_, data.data(), static_cast<int>(take)) != 1) {
+      return make_error(ErrorCode::kInternal, trimmed(PQerrorMessage(conn_)));
+    }
+    data.remove_prefix(take);
+  }
+  return {};
+}
+
+Status Connection::copy_end(const char* abort_message) {
+  if (PQputCopyEnd(conn_, abort_message) != 1) {
+    return make_error(ErrorCode::kInternal, trimmed(PQerrorMessage(conn_)));
+  }
+  Status outcome;
+  while (PGresult* raw = PQgetResult(conn_)) {
+    std::unique_ptr<PGresult, ResultDeleter> res(raw);
+    if (PQresultStatus(raw) != PGRES_COMMAND_OK && outcome.ok()) {
+      outcome = make_error(ErrorCode::kInternal, failure_message(conn_, raw));
+    }
+  }
+  return outcome;
+}
+
 Result<std::string> Connection::identifier(std::string_view name) {
   char* quoted = PQescapeIdentifier(conn_, name.data(), name.size());
   if (quoted == nullptr)

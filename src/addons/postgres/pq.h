@@ -56,6 +56,14 @@ class Connection {
   // The SQLSTATE of the last failed query ("" if it succeeded or never reached the server).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
 
+  // COPY ... FROM STDIN, as one statement (a string holding several is refused by the
+  // server): copy_begin starts it, copy_send passes COPY text, copy_end finishes it and returns
+  // the server's verdict. With an `abort_message` copy_end fails the COPY instead, so nothing it
+  // was sent is kept.
+  Status copy_begin(std::string_view sql);
+  Status copy_send(std::string_view data);
+  Status copy_end(const char* abort_message = nullptr);
+
   // Identifier and literal quoting by the server's rules (PQescapeIdentifier/PQescapeLiteral),
   // for the statements that take no parameters (CREATE ROLE, CREATE DATABASE, GRANT ...).
   Result<std::string> identifier(std::string_view name);

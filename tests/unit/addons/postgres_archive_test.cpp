@@ -99,6 +99,33 @@ TEST(ArchiveToc, TheCustomTocSaysWhereEachEntrysDataIsAndItsSizeDoesNotDependOnI
   EXPECT_EQ(b[first_end], '\x03');
 }
 
+TEST(ArchiveToc, ACustomTocReadsBackWithItsOffsetsAndEveryTruncationIsRefused) {
+  auto toc = parse_directory_toc(directory_toc());
+  ASSERT_TRUE(toc.ok());
+  const std::string custom = custom_header_and_toc(*toc, {{}, {true, 0x0102030405}});
+  // The data blocks follow the TOC: bytes after it are not the TOC's business.
+  auto back = parse_custom_toc(custom + "data blocks");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->entries.size(), 2U);
+  EXPECT_FALSE(back->entries[0].data.has_data);
+  EXPECT_TRUE(back->entries[1].data.has_data);
+  EXPECT_EQ(back->entries[1].data.offset, 0x0102030405U);
+  EXPECT_EQ(back->entries[1].tag, "t");
+  EXPECT_EQ(back->entries[1].desc, "TABLE DATA");
+  EXPECT_EQ(back->entries[0].defn, "CREATE TABLE t (x int);");
+  EXPECT_EQ(back->entries[1].body, toc->entries[1].body);
+  for (std::size_t n = 0; n < custom.size(); ++n) {
+    EXPECT_FALSE(parse_custom_toc(custom.substr(0, n)).ok()) << "prefix of " << n << " bytes";
+  }
+  // Each format's reader refuses the other's.
+  EXPECT_FALSE(parse_custom_toc(directory_toc()).ok());
+  EXPECT_FALSE(parse_directory_toc(custom).ok());
+  // An offset state pg_dump never writes.
+  std::string odd = custom;
+  odd[odd.size() - 9] = '\x07';
+  EXPECT_FALSE(parse_custom_toc(odd).ok());
+}
+
 TEST(ArchiveConvert, FindsTheDeflateDataAfterAnyGzipHeader) {
   const std::string plain("\x1f\x8b\x08\x00\0\0\0\0\0\x03", 10);
   EXPECT_EQ(gzip_payload_start(plain + "data"), 10U);
