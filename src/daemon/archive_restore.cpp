@@ -1,5 +1,6 @@
 #include "daemon/archive_restore.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <set>
@@ -18,6 +19,10 @@ namespace pg = addons::postgres;
 
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
+// Sessions loading one table at most, whatever the cores: they contend for the table (on 2
+// cores, 4 sessions loaded slower than 2; bench/README.md), and each takes one of the server's
+// connections beside pg_restore's own.
+constexpr int kMaxLoadSessions = 8;
 
 Result<ToolOutcome> run_pg_restore(const ArchiveRestore& restore,
                                    const std::map<std::string, std::string>& env,
@@ -92,6 +97,7 @@ Result<ToolOutcome> restore_data(const ArchiveRestore& restore,
     if (!others || !others->succeeded) stop = true;
   });
   Status loaded;
+  const int sessions = std::min(restore.jobs, kMaxLoadSessions);
   for (const auto& block : large) {
     if (stop.load()) break;
     const pg::ArchiveTocEntry& entry = *block.entry;
@@ -99,9 +105,9 @@ Result<ToolOutcome> restore_data(const ArchiveRestore& restore,
       const std::string archived = block.size >= kMiB ? std::to_string(block.size / kMiB) + " MB"
                                                       : std::to_string(block.size / 1024) + " kB";
       restore.log("Loading " + entry.schema + "." + entry.tag + " (" + archived +
-                  " archived) over " + std::to_string(restore.jobs) + " connections at once");
+                  " archived) over " + std::to_string(sessions) + " connections at once");
     }
-    pg::SplitLoad load{*params, restore.role, restore.jobs};
+    pg::SplitLoad load{*params, restore.role, sessions};
     load.piece_bytes = restore.piece_bytes;
     load.stop = &stop;
     loaded = pg::load_table_split(restore.archive, toc, entry, load);

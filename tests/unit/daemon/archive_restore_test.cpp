@@ -157,6 +157,20 @@ TEST_F(ArchiveRestoreTest, ALargeTableIsLoadedOverSeveralSessionsAndTheDatabaseI
   }
 }
 
+TEST_F(ArchiveRestoreTest, ATableIsLoadedOverAtMostEightSessionsHoweverManyJobs) {
+  const fs::path archive = dump("many.dump", {"-Fc", "-Z1"});
+  const std::string into = fresh_database("split_many");
+  std::vector<std::string> logged;
+  ArchiveRestore restore = restore_into(into, archive);
+  restore.jobs = 12;
+  restore.log = [&](const std::string& line) { logged.push_back(line); };
+  auto restored = restore_archive_using_every_core(restore);
+  ASSERT_TRUE(restored.ok() && restored->succeeded);
+  ASSERT_EQ(logged.size(), 1U);
+  EXPECT_TRUE(logged[0].ends_with(" over 8 connections at once")) << logged[0];
+  EXPECT_EQ(contents(into), contents(location_->database));
+}
+
 TEST_F(ArchiveRestoreTest, AnArchiveWithoutDataOffsetsIsRestoredByOnePgRestore) {
   // pg_dump writing to a pipe cannot go back to record where each block starts.
   const fs::path archive = sandbox_->root() / "piped.dump";
