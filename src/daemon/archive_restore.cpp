@@ -1,6 +1,7 @@
 #include "daemon/archive_restore.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <set>
@@ -54,15 +55,12 @@ Status write_list_without(const ArchiveRestore& restore, const std::set<int>& le
   std::istringstream lines(*text);
   std::string kept;
   for (std::string line; std::getline(lines, line);) {
-    const std::size_t semicolon = line.find(';');
-    if (!line.starts_with(";") && semicolon != std::string::npos) {
-      int id = 0;
-      try {
-        id = std::stoi(line.substr(0, semicolon));
-      } catch (const std::exception&) {
-        id = 0;
-      }
-      if (left_out.contains(id)) continue;
+    // "3364; 0 16391 TABLE DATA public pgbench_accounts admin": the dump id comes first.
+    int id = 0;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), id);
+    if (ec == std::errc() && end != line.data() + line.size() && *end == ';' &&
+        left_out.contains(id)) {
+      continue;
     }
     kept += line + "\n";
   }

@@ -12,10 +12,9 @@ constexpr int kVersionMajor = 1;
 constexpr int kVersionMinor = 14;
 constexpr int kTimeFields = 7;  // sec, min, hour, mday, mon, year, isdst
 // pg_backup_custom.c's offset states.
+constexpr std::uint8_t kOffsetNotSet = 1;
 constexpr std::uint8_t kOffsetSet = 2;
 constexpr std::uint8_t kOffsetNoData = 3;
-
-constexpr std::uint8_t kOffsetNotSet = 1;
 
 Error malformed(const std::string& what) {
   return make_error(ErrorCode::kInvalidParams, "not a pg_dump archive TOC: " + what);
@@ -35,26 +34,13 @@ class TocReader {
     return static_cast<std::uint8_t>(bytes_[pos_++]);
   }
 
-  // pg_dump's ReadInt: a sign byte, then the magnitude little-endian. Values beyond an int are
-  // refused (pg_dump writes ints).
   std::optional<int> integer() {
-    auto sign = byte();
-    if (!sign || *sign > 1) return std::nullopt;
-    std::uint64_t magnitude = 0;
-    for (int i = 0; i < int_size_; ++i) {
-      auto b = byte();
-      if (!b) return std::nullopt;
-      if (i >= 4 && *b != 0) return std::nullopt;
-      magnitude |= static_cast<std::uint64_t>(*b) << (8 * i);
-    }
-    if (magnitude > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
-      return std::nullopt;
-    }
-    const int value = static_cast<int>(magnitude);
-    return *sign == 1 ? -value : value;
+    const std::size_t length = 1 + static_cast<std::size_t>(int_size_);
+    if (bytes_.size() - pos_ < length) return std::nullopt;
+    pos_ += length;
+    return parse_archive_int(bytes_.substr(pos_ - length, length));
   }
 
-  // pg_dump's ReadStr: a length (-1 for NULL, read here as "" with `null` set), then the bytes.
   // pg_dump's offset: a state byte, then `size` bytes little-endian.
   std::optional<DataOffset> offset(int size) {
     auto state = byte();
@@ -68,6 +54,7 @@ class TocReader {
     return DataOffset{*state == kOffsetSet, *state == kOffsetSet ? value : 0};
   }
 
+  // pg_dump's ReadStr: a length (-1 for NULL, read here as "" with `null` set), then the bytes.
   std::optional<std::string> string(bool* null = nullptr) {
     auto length = integer();
     if (!length || *length < -1) return std::nullopt;
@@ -128,6 +115,23 @@ Result<ArchiveTocEntry> read_entry(TocReader& in, std::uint8_t format, int off_s
 }
 
 }  // namespace
+
+std::optional<int> parse_archive_int(std::string_view bytes) {
+  if (bytes.size() < 5 || bytes.size() > 9) return std::nullopt;
+  const auto sign = static_cast<std::uint8_t>(bytes[0]);
+  if (sign > 1) return std::nullopt;
+  std::uint64_t magnitude = 0;
+  for (std::size_t i = 1; i < bytes.size(); ++i) {
+    const auto b = static_cast<std::uint8_t>(bytes[i]);
+    if (i > 4 && b != 0) return std::nullopt;
+    magnitude |= static_cast<std::uint64_t>(b) << (8 * (i - 1));
+  }
+  if (magnitude > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+    return std::nullopt;
+  }
+  const int value = static_cast<int>(magnitude);
+  return sign == 1 ? -value : value;
+}
 
 void append_archive_int(std::string& out, std::int64_t value, int int_size) {
   out.push_back(value < 0 ? '\1' : '\0');

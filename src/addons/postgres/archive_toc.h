@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,5 +66,8 @@ std::string custom_header_and_toc(const ArchiveToc& toc, const std::vector<DataO
 
 // pg_dump's integer encoding (a sign byte, then `int_size` bytes of magnitude, little-endian).
 void append_archive_int(std::string& out, std::int64_t value, int int_size);
+// pg_dump's ReadInt of exactly one such integer (1 + 4..8 bytes). nullopt for a bad sign byte or
+// a value beyond an int (pg_dump writes ints).
+std::optional<int> parse_archive_int(std::string_view bytes);
 
 }  // namespace slipway::addons::postgres

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <limits>
 #include <optional>
 
 namespace slipway::addons::postgres {
@@ -25,22 +24,11 @@ Error damaged(const ArchiveTocEntry& entry, const std::string& what) {
                                                    " in the archive is damaged: " + what);
 }
 
-// pg_dump's ReadInt from a stream: a sign byte, then `int_size` bytes little-endian.
-std::optional<std::int64_t> read_int(std::istream& in, int int_size) {
-  char sign = 0;
-  if (!in.get(sign) || (sign != 0 && sign != 1)) return std::nullopt;
-  std::uint64_t magnitude = 0;
-  for (int i = 0; i < int_size; ++i) {
-    char b = 0;
-    if (!in.get(b)) return std::nullopt;
-    if (i >= 4 && b != 0) return std::nullopt;
-    magnitude |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(b)) << (8 * i);
-  }
-  if (magnitude > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())) {
-    return std::nullopt;
-  }
-  const auto value = static_cast<std::int64_t>(magnitude);
-  return sign == 1 ? -value : value;
+// One pg_dump integer from a stream (see parse_archive_int).
+std::optional<int> read_int(std::istream& in, int int_size) {
+  std::string bytes(1 + static_cast<std::size_t>(int_size), '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return std::nullopt;
+  return parse_archive_int(bytes);
 }
 
 // Gathers the block's text and passes it on in whole rows. pg_dump ends a table's rows with

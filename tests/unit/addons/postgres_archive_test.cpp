@@ -99,6 +99,24 @@ TEST(ArchiveToc, TheCustomTocSaysWhereEachEntrysDataIsAndItsSizeDoesNotDependOnI
   EXPECT_EQ(b[first_end], '\x03');
 }
 
+TEST(ArchiveToc, AnArchiveIntegerReadsBackAsWrittenAndNothingBeyondAnIntIsRead) {
+  for (const int size : {4, 8}) {
+    for (const int value : {0, 1, -1, 3364, -1294967296, 2147483647}) {
+      std::string bytes;
+      append_archive_int(bytes, value, size);
+      EXPECT_EQ(parse_archive_int(bytes), value) << value << " in " << size << " bytes";
+    }
+  }
+  std::string big;
+  append_archive_int(big, std::int64_t{1} << 31, 8);
+  EXPECT_EQ(parse_archive_int(big), std::nullopt);
+  std::string bad_sign;
+  append_archive_int(bad_sign, 7, 4);
+  bad_sign[0] = '\2';
+  EXPECT_EQ(parse_archive_int(bad_sign), std::nullopt);
+  EXPECT_EQ(parse_archive_int(std::string("\0\1\0\0", 4)), std::nullopt);  // too short
+}
+
 TEST(ArchiveToc, ACustomTocReadsBackWithItsOffsetsAndEveryTruncationIsRefused) {
   auto toc = parse_directory_toc(directory_toc());
   ASSERT_TRUE(toc.ok());
