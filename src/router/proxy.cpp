@@ -35,6 +35,11 @@ std::string log_quoted(std::string_view s) {
   return out + "\"";
 }
 
+// Whether a request for this route can go to a dyno (else it is answered with an error page).
+bool can_serve(const Table& table, Table::const_iterator route) {
+  return route != table.end() && !route->second.maintenance && !route->second.backends.empty();
+}
+
 }  // namespace
 
 void Proxy::Connection::log_line(const std::string& app_id, const RequestHead& req,
@@ -104,9 +109,15 @@ asio::awaitable<void> Proxy::Connection::serve() {
     x.request_id = is_request_id(sent_id) ? std::string(sent_id) : new_request_id();
     // A request whose body the router does not read cannot be followed by another.
     x.reusable = req.keep_alive();
-    const auto table = proxy.routes_.current();
     const auto app = app_for_host(req[http::field::host], proxy.options_.domain);
-    const auto route = app ? table->find(*app) : table->end();
+    auto table = proxy.routes_.current();
+    auto route = app ? table->find(*app) : table->end();
+    if (app && !can_serve(*table, route)) {
+      // Nowhere to go in the table in hand: the file may have moved on within the watcher's
+      // tick (a dyno that just came up), so look once more at its latest version.
+      table = proxy.routes_.refreshed();
+      route = table->find(*app);
+    }
     if (route == table->end()) {
       x.reusable = x.reusable && parser.is_done();
       co_await answer(req, 404, no_such_app_page(), x);
@@ -142,7 +153,7 @@ asio::awaitable<void> Proxy::Connection::serve() {
   client.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-Proxy::Proxy(ProxyOptions options, const RouteTable& routes)
+Proxy::Proxy(ProxyOptions options, RouteTable& routes)
     : options_(std::move(options)),
       routes_(routes),
       loops_([n = std::max<std::size_t>(1, options_.threads)] {

@@ -35,7 +35,7 @@ struct ProxyOptions {
 
 class Proxy {
  public:
-  Proxy(ProxyOptions options, const RouteTable& routes);
+  Proxy(ProxyOptions options, RouteTable& routes);
   ~Proxy();
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
@@ -51,7 +51,7 @@ class Proxy {
   static boost::asio::awaitable<void> serve_connection(std::shared_ptr<Connection> connection);
 
   ProxyOptions options_;
-  const RouteTable& routes_;
+  RouteTable& routes_;
   // Each event loop is run by exactly one thread, so a connection never needs a strand; the
   // acceptor (on the first loop) deals connections out round robin.
   std::vector<std::unique_ptr<boost::asio::io_context>> loops_;

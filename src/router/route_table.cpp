@@ -1,6 +1,6 @@
 #include "router/route_table.h"
 
-#include <sys/stat.h>
+#include "common/fs.h"
 
 namespace slipway::router {
 
@@ -38,6 +38,11 @@ std::shared_ptr<const Table> RouteTable::current() const {
   return cached.table;
 }
 
+std::shared_ptr<const Table> RouteTable::refreshed() {
+  reload();
+  return current();
+}
+
 void RouteTable::watch() {
   while (!stop_.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -46,16 +51,17 @@ void RouteTable::watch() {
 }
 
 void RouteTable::reload() {
-  // Every version of the file is a new inode (it is replaced by rename), so the inode tells
-  // versions apart even when two land within one tick of the filesystem's coarse mtime clock.
-  struct stat st {};
-  if (::stat(file_.c_str(), &st) != 0) return;
-  const Version version{st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size};
-  if (version == seen_) return;
-  auto table = std::make_shared<const Table>(runtime::read_routes(file_));
+  // Compared by content: the file is replaced by rename, but a freed inode can come back with
+  // the same size within one tick of the filesystem's coarse clock, so stat cannot tell.
+  std::lock_guard reloading(reload_mutex_);
+  auto text = read_file(file_);
+  if (!text || *text == seen_text_) return;
+  auto routes = runtime::parse_routes(*text);
+  seen_text_ = std::move(*text);
+  if (!routes) return;  // not a routes file: the last good table stays
+  auto table = std::make_shared<const Table>(std::move(*routes));
   std::lock_guard lock(mutex_);
   table_ = std::move(table);
-  seen_ = version;
   version_.fetch_add(1, std::memory_order_release);
 }
 

@@ -1,9 +1,8 @@
 // The routing table the router serves from: DATA_DIR/runtime/routes.json, written by the
-// runtime agent, re-read within ~100 ms of every change. The last good table stays in use when
-// the file is missing or unreadable, so the router keeps working on its last known state.
+// runtime agent, re-read within ~100 ms of every change, and at once when a request finds no
+// dyno to go to. The last good table stays in use when the file is missing or unreadable, so the
+// router keeps working on its last known state.
 #pragma once
-
-#include <sys/types.h>
 
 #include <atomic>
 #include <cstdint>
@@ -28,6 +27,9 @@ class RouteTable {
   RouteTable& operator=(const RouteTable&) = delete;
 
   std::shared_ptr<const Table> current() const;
+  // The file's latest version, re-read now if it changed. The runtime writes the routes before
+  // the dyno states, so a request sent after `heroku ps` showed a dyno up finds it here.
+  std::shared_ptr<const Table> refreshed();
 
  private:
   void watch();
@@ -38,14 +40,8 @@ class RouteTable {
   mutable std::mutex mutex_;
   std::shared_ptr<const Table> table_;
   std::atomic<std::uint64_t> version_{1};  // bumped with every new table
-  struct Version {
-    ino_t inode = 0;
-    time_t seconds = 0;
-    long nanoseconds = 0;
-    off_t size = -1;
-    bool operator==(const Version&) const = default;
-  };
-  Version seen_{};
+  std::mutex reload_mutex_;                // one reader of the file at a time
+  std::string seen_text_;                  // the file as last read; guarded by reload_mutex_
   std::atomic<bool> stop_{false};
   std::thread watcher_;
 };

@@ -148,18 +148,24 @@ Status write_routes(const Paths& paths, const std::map<std::string, AppRoute>& r
   return write_json(paths.routes_file(), json{{"apps", apps}});
 }
 
-std::map<std::string, AppRoute> read_routes(const fs::path& file) {
+std::optional<std::map<std::string, AppRoute>> parse_routes(std::string_view text) {
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("apps") || !j["apps"].is_object()) {
+    return std::nullopt;
+  }
   std::map<std::string, AppRoute> out;
-  auto j = read_json(file);
-  if (!j || !j->contains("apps")) return out;
-  for (const auto& [name, route] : (*j)["apps"].items()) {
-    AppRoute r;
-    r.app_id = route.value("app_id", "");
-    r.maintenance = route.value("maintenance", false);
-    for (const auto& b : route.value("backends", json::array())) {
-      r.backends.emplace_back(b.value("dyno", ""), b.value("port", 0));
+  try {
+    for (const auto& [name, route] : j["apps"].items()) {
+      AppRoute r;
+      r.app_id = route.value("app_id", "");
+      r.maintenance = route.value("maintenance", false);
+      for (const auto& b : route.value("backends", json::array())) {
+        r.backends.emplace_back(b.value("dyno", ""), b.value("port", 0));
+      }
+      out.emplace(name, std::move(r));
     }
-    out.emplace(name, std::move(r));
+  } catch (const json::exception&) {
+    return std::nullopt;  // a field of the wrong type: not a file the runtime wrote
   }
   return out;
 }

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -86,6 +87,7 @@ Status write_status(const Paths& paths, const std::string& app_id,
 std::vector<DynoStatus> read_status(const Paths& paths, const std::string& app_id);
 
 Status write_routes(const Paths& paths, const std::map<std::string, AppRoute>& routes);
-std::map<std::string, AppRoute> read_routes(const std::filesystem::path& file);
+// The routes in routes.json's text; nullopt if it is not a routes file.
+std::optional<std::map<std::string, AppRoute>> parse_routes(std::string_view text);
 
 }  // namespace slipway::runtime

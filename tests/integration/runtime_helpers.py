@@ -22,12 +22,12 @@ def dynos(server, app):
     return {d["name"]: d for d in server.request("GET", f"/apps/{app}/dynos").json}
 
 
-def wait_dynos_up(server, app, names, timeout=30):
+def wait_dynos_up(server, app, names, timeout=30, interval=0.2):
     def all_up():
         current = dynos(server, app)
         return current if all(current.get(n, {}).get("state") == "up" for n in names) and \
             set(current) == set(names) else None
-    return wait_for(all_up, timeout, what=f"{names} up on {app}")
+    return wait_for(all_up, timeout, interval, what=f"{names} up on {app}")
 
 
 def routes(server):

@@ -190,7 +190,7 @@ def test_a_source_url_anywhere_is_downloaded_by_the_build(platform, tmp_path):
         # A URL that answers 404 fails its build, saying why; the running release stays.
         wait_dynos_up(server, "fetched", ["web.1"], timeout=60)
         status, body = through_router(server, "fetched")
-        assert status == 200 and json.loads(body)["greeting"] == "downloaded"
+        assert status == 200 and json.loads(body)["greeting"] == "downloaded", (status, body)
         releases = server.request("GET", "/apps/fetched/releases").json
         missing = create_build(server, "fetched", f"{base}/gone.tar.gz?token=s3cr3t-token").json
         failed = wait_build(server, "fetched", missing["id"])

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from harness import HerokuCli
-from runtime_helpers import app_log, wait_dynos_up, wait_for, web_ports
+from runtime_helpers import app_log, dynos, wait_dynos_up, wait_for, web_ports
 from slugs import release_fixture, release_slug
 
 FAST = {"SLIPWAY_STOP_GRACE": "3", "SLIPWAY_BOOT_TIMEOUT": "10", "SLIPWAY_ROUTER_TIMEOUT": "3"}
@@ -36,8 +36,8 @@ def deploy(server, cli, name, config=None):
         cli.ok("config:set", *[f"{k}={v}" for k, v in config.items()], "-a", name)
     release_fixture(server, name, "python-web")
     wait_dynos_up(server, name, ["web.1"])
-    # The router re-reads its table within ~100 ms of the agent publishing the dyno.
-    wait_for(lambda: through_router(server, name)[0].status == 200, what=f"{name} routed")
+    resp, body = through_router(server, name)  # a dyno shown up is already routed
+    assert resp.status == 200, (resp.status, body)
 
 
 def test_requests_reach_every_web_dyno_with_forwarding_headers(platform):
@@ -74,6 +74,19 @@ def test_requests_reach_every_web_dyno_with_forwarding_headers(platform):
     assert 'method=GET path="/"' in line[0] and "status=200" in line[0]
     assert "dyno=web." in line[0] and "connect=" in line[0] and "service=" in line[0]
     assert 'fwd="127.0.0.1"' in line[0] and "protocol=http" in line[0]
+
+
+def test_a_dyno_shown_up_is_routed_at_once(platform):
+    server, cli = platform
+    deploy(server, cli, "prompt")
+    for _ in range(5):  # each round, by the old 100 ms watcher alone, failed about half the time
+        cli.ok("ps:scale", "web=0", "-a", "prompt")
+        wait_for(lambda: not dynos(server, "prompt"), what="web.1 gone")
+        cli.ok("ps:scale", "web=1", "-a", "prompt")
+        # Asked the moment the API says up: the router's own watcher may not have looked yet.
+        wait_dynos_up(server, "prompt", ["web.1"], interval=0)
+        resp, body = through_router(server, "prompt")
+        assert resp.status == 200, (resp.status, body)
 
 
 def test_unknown_app_gets_404_page(platform):
