@@ -2,7 +2,8 @@
 // tables are dumped in parallel (`pg_dump -Fd -j N`, one server backend and one gzip stream per
 // table at a time: a single-process `pg_dump -Fc` is bound by one core's gzip) and the directory
 // is rewrapped as the custom-format archive backups are kept in (addons/postgres/
-// archive_convert.h). If the parallel dump cannot run — a worker could not lock a table someone
+// archive_convert.h); its files are checked while pg_dump writes them (dump_follower.h), so the
+// rewrap only copies. If the parallel dump cannot run — a worker could not lock a table someone
 // is altering, the server had no connection left for a worker — the single-process dump of the
 // same snapshot runs instead. bench/README.md, "Dumping tables in parallel", has the figures.
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "addons/postgres/archive_convert.h"
+#include "addons/postgres/dump_follower.h"
 #include "daemon/pg_tools.h"
 #include "daemon/transfer_job.h"
 #include "daemon/transfer_service.h"
@@ -58,11 +60,13 @@ Result<ToolOutcome> TransferService::dump_snapshot(Job& job,
     std::error_code ec;
     fs::remove_all(dir, ec);
   };
+  addons::postgres::DumpFollower follower(dir, &job.cancel);
   auto parallel = run_tool(
       {pg_program("pg_dump"), "--format=directory", "--jobs=" + std::to_string(settings_.dump_jobs),
        "--compress=" + settings_.compression, "--no-sync", "--snapshot=" + snapshot,
        "--file=" + dir.string()},
       env, &job.cancel);
+  auto checked = follower.finish();
   std::string why;
   if (!parallel) {
     why = parallel.error().message;
@@ -72,13 +76,15 @@ Result<ToolOutcome> TransferService::dump_snapshot(Job& job,
     why = parallel->tail;
   } else {
     const auto start = std::chrono::steady_clock::now();
-    auto converted =
-        addons::postgres::directory_dump_to_custom(dir, file, settings_.dump_jobs, &job.cancel);
+    auto converted = addons::postgres::directory_dump_to_custom(dir, file, settings_.dump_jobs,
+                                                                &job.cancel, &checked);
     discard_directory();
     if (converted) {
       log(job.transfer.id, "info",
           "pg_dump -Fd -j " + std::to_string(settings_.dump_jobs) +
-              " finished; rewrapped as one custom-format archive in " + seconds_since(start));
+              " finished; rewrapped as one custom-format archive in " + seconds_since(start) +
+              " (" + std::to_string(checked.size()) +
+              " data files already checked while pg_dump wrote them)");
       return parallel;
     }
     if (converted.error().code == ErrorCode::kConflict) return ToolOutcome{false, true, ""};

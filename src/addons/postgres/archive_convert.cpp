@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -22,11 +21,9 @@ namespace fs = std::filesystem;
 constexpr std::size_t kChunk = std::size_t{1} << 20;  // bytes of zlib stream per archive chunk
 constexpr std::size_t kFlushAt = std::size_t{4} << 20;
 constexpr std::size_t kGzipHeadRead = std::size_t{64} << 10;  // room for a header's name fields
-constexpr std::size_t kInflateBuffer = std::size_t{256} << 10;
-constexpr std::uint8_t kBlockData = 1;   // pg_backup_archiver.h's BLK_DATA
-constexpr std::uint8_t kBlockBlobs = 3;  // BLK_BLOBS
-constexpr std::size_t kGzipHeader = 10;
-constexpr std::size_t kGzipTrailer = 8;  // CRC-32 and length, little-endian
+constexpr std::uint8_t kBlockData = 1;                        // pg_backup_archiver.h's BLK_DATA
+constexpr std::uint8_t kBlockBlobs = 3;                       // BLK_BLOBS
+constexpr std::size_t kGzipTrailer = 8;                       // CRC-32 and length, little-endian
 // A zlib stream's header for deflate with a 32 KiB window (what gzip members use), "fastest"
 // level bits, as pg_dump -Z1 writes it; the check bits make 0x7801 a multiple of 31.
 constexpr std::array<char, 2> kZlibHeader = {'\x78', '\x01'};
@@ -221,72 +218,39 @@ class ChunkedStream {
   std::string pending_;
 };
 
-// Inflates a gzip member's deflate data as it passes, for the zlib checksum and to check the
-// member's own CRC and length.
-class DeflateChecker {
- public:
-  DeflateChecker() {
-    if (inflateInit2(&z_, -MAX_WBITS) == Z_OK) ready_ = true;
+// What a compressed file holds, from the follower or else checked now (inflated once).
+Result<GzipMember> member_of(const StreamFile& stream, const CheckedFiles* checked,
+                             const std::atomic<bool>* cancel) {
+  const std::string name = stream.path.filename().string();
+  auto matches = [&](const GzipMember& m) {
+    return m.payload_start == stream.payload_start && m.payload_size == stream.payload_size;
+  };
+  if (checked) {
+    const auto known = checked->find(name);
+    if (known != checked->end() && matches(known->second)) return known->second;
   }
-  ~DeflateChecker() {
-    if (ready_) inflateEnd(&z_);
+  auto member = check_gzip_file(stream.path, cancel);
+  if (!member) {
+    if (member.error().code == ErrorCode::kConflict) return member.error();
+    return bad_dump(member.error().message);
   }
-  DeflateChecker(const DeflateChecker&) = delete;
-  DeflateChecker& operator=(const DeflateChecker&) = delete;
+  if (!matches(*member)) return bad_dump(name + " is corrupt (data after its gzip member)");
+  return member;
+}
 
-  bool feed(std::string_view in) {
-    if (!ready_ || (ended_ && !in.empty())) return false;
-    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    z_.avail_in = static_cast<uInt>(in.size());
-    while (z_.avail_in > 0 && !ended_) {
-      z_.next_out = out_.data();
-      z_.avail_out = static_cast<uInt>(out_.size());
-      const int rc = inflate(&z_, Z_NO_FLUSH);
-      if (rc != Z_OK && rc != Z_STREAM_END) return false;
-      const auto produced = static_cast<uInt>(out_.size() - z_.avail_out);
-      adler_ = adler32(adler_, out_.data(), produced);
-      crc_ = crc32(crc_, out_.data(), produced);
-      length_ += produced;
-      ended_ = rc == Z_STREAM_END;
-    }
-    return z_.avail_in == 0;
+Status copy_stream(const StreamFile& stream, ChunkedStream& out, const CheckedFiles* checked,
+                   const std::atomic<bool>* cancel) {
+  std::optional<GzipMember> member;
+  if (stream.compressed) {
+    auto found = member_of(stream, checked, cancel);
+    if (!found) return found.error();
+    member = *found;
+    if (auto s = out.feed({kZlibHeader.data(), kZlibHeader.size()}); !s) return s;
   }
-  // The deflate stream ended exactly with the data, and the trailer matches what it held.
-  bool matches(std::string_view trailer) const {
-    if (!ended_ || trailer.size() != kGzipTrailer) return false;
-    auto le32 = [&](std::size_t at) {
-      std::uint32_t v = 0;
-      for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(trailer[at + i]);
-      return v;
-    };
-    return le32(0) == crc_ && le32(4) == static_cast<std::uint32_t>(length_);
-  }
-  std::string adler_big_endian() const {
-    std::string out(4, '\0');
-    for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((adler_ >> (24 - 8 * i)) & 0xFF);
-    return out;
-  }
-
- private:
-  z_stream z_{};
-  bool ready_ = false;
-  bool ended_ = false;
-  std::vector<Bytef> out_ = std::vector<Bytef>(kInflateBuffer);
-  uLong adler_ = adler32(0L, Z_NULL, 0);
-  uLong crc_ = crc32(0L, Z_NULL, 0);
-  std::uint64_t length_ = 0;
-};
-
-Status copy_stream(const StreamFile& stream, ChunkedStream& out, const std::atomic<bool>* cancel) {
   const std::string name = stream.path.filename().string();
   std::ifstream in(stream.path, std::ios::binary);
   if (!in) return bad_dump("cannot read " + name);
   in.seekg(static_cast<std::streamoff>(stream.payload_start));
-  std::optional<DeflateChecker> checker;
-  if (stream.compressed) {
-    checker.emplace();
-    if (auto s = out.feed({kZlibHeader.data(), kZlibHeader.size()}); !s) return s;
-  }
   std::string buffer(kChunk, '\0');
   std::uint64_t left = stream.payload_size;
   while (left > 0) {
@@ -295,22 +259,20 @@ Status copy_stream(const StreamFile& stream, ChunkedStream& out, const std::atom
     if (!in.read(buffer.data(), static_cast<std::streamsize>(take))) {
       return bad_dump(name + " changed while it was read");
     }
-    const std::string_view piece(buffer.data(), take);
-    if (checker && !checker->feed(piece)) return bad_dump(name + " is corrupt");
-    if (auto s = out.feed(piece); !s) return s;
+    if (auto s = out.feed({buffer.data(), take}); !s) return s;
     left -= take;
   }
-  if (!checker) return out.finish();
-  std::string trailer(kGzipTrailer, '\0');
-  if (!in.read(trailer.data(), static_cast<std::streamsize>(trailer.size())) ||
-      !checker->matches(trailer)) {
-    return bad_dump(name + " is corrupt (its gzip CRC or length does not match)");
+  if (member) {
+    std::string adler(4, '\0');  // the zlib stream's trailer, big-endian
+    for (int i = 0; i < 4; ++i)
+      adler[i] = static_cast<char>((member->adler32 >> (24 - 8 * i)) & 0xFF);
+    if (auto s = out.feed(adler); !s) return s;
   }
-  if (auto s = out.feed(checker->adler_big_endian()); !s) return s;
   return out.finish();
 }
 
-Status write_block(int fd, const DataBlock& block, int int_size, const std::atomic<bool>* cancel) {
+Status write_block(int fd, const DataBlock& block, int int_size, const CheckedFiles* checked,
+                   const std::atomic<bool>* cancel) {
   BlockWriter out(fd, block.offset, int_size);
   std::string head(1, static_cast<char>(block.blobs ? kBlockBlobs : kBlockData));
   append_archive_int(head, block.dump_id, int_size);
@@ -321,7 +283,7 @@ Status write_block(int fd, const DataBlock& block, int int_size, const std::atom
       if (auto s = out.put_int(static_cast<std::int32_t>(stream.blob_oid)); !s) return s;
     }
     ChunkedStream chunks(out);
-    if (auto s = copy_stream(stream, chunks, cancel); !s) return s;
+    if (auto s = copy_stream(stream, chunks, checked, cancel); !s) return s;
   }
   if (block.blobs) {
     if (auto s = out.put_int(0); !s) return s;
@@ -334,7 +296,7 @@ Status write_block(int fd, const DataBlock& block, int int_size, const std::atom
 
 // Writes the blocks with `jobs` threads, the largest first.
 Status write_blocks(int fd, const std::vector<DataBlock>& blocks, int int_size, int jobs,
-                    const std::atomic<bool>* cancel) {
+                    const CheckedFiles* checked, const std::atomic<bool>* cancel) {
   std::vector<const DataBlock*> order;
   order.reserve(blocks.size());
   for (const auto& block : blocks) order.push_back(&block);
@@ -351,7 +313,7 @@ Status write_blocks(int fd, const std::vector<DataBlock>& blocks, int int_size, 
         if (next == order.size() || !first_error.ok()) return;
         block = order[next++];
       }
-      if (auto s = write_block(fd, *block, int_size, cancel); !s) {
+      if (auto s = write_block(fd, *block, int_size, checked, cancel); !s) {
         const std::lock_guard lock(mutex);
         if (first_error.ok()) first_error = s;
         return;
@@ -367,32 +329,6 @@ Status write_blocks(int fd, const std::vector<DataBlock>& blocks, int int_size, 
 }
 
 }  // namespace
-
-std::optional<std::size_t> gzip_payload_start(std::string_view head) {
-  constexpr std::uint8_t kText = 1, kHeaderCrc = 2, kExtra = 4, kName = 8, kComment = 16;
-  if (head.size() < kGzipHeader || head[0] != '\x1f' || head[1] != '\x8b' || head[2] != 8) {
-    return std::nullopt;
-  }
-  const auto flags = static_cast<std::uint8_t>(head[3]);
-  if ((flags & ~(kText | kHeaderCrc | kExtra | kName | kComment)) != 0) return std::nullopt;
-  std::size_t pos = kGzipHeader;
-  if (flags & kExtra) {
-    if (head.size() < pos + 2) return std::nullopt;
-    const std::size_t length =
-        static_cast<std::uint8_t>(head[pos]) |
-        (static_cast<std::size_t>(static_cast<std::uint8_t>(head[pos + 1])) << 8);
-    pos += 2 + length;
-  }
-  for (const std::uint8_t field : {kName, kComment}) {
-    if (!(flags & field)) continue;
-    const std::size_t end = pos < head.size() ? head.find('\0', pos) : std::string_view::npos;
-    if (end == std::string_view::npos) return std::nullopt;
-    pos = end + 1;
-  }
-  if (flags & kHeaderCrc) pos += 2;
-  if (pos > head.size()) return std::nullopt;
-  return pos;
-}
 
 Result<std::vector<BlobFile>> parse_blobs_toc(std::string_view text) {
   std::vector<BlobFile> files;
@@ -417,7 +353,7 @@ Result<std::vector<BlobFile>> parse_blobs_toc(std::string_view text) {
 }
 
 Status directory_dump_to_custom(const fs::path& dir, const fs::path& out, int jobs,
-                                const std::atomic<bool>* cancel) {
+                                const std::atomic<bool>* cancel, const CheckedFiles* checked) {
   auto toc_bytes = read_dump_file(dir / "toc.dat");
   if (!toc_bytes) return toc_bytes.error();
   auto toc = parse_directory_toc(*toc_bytes);
@@ -436,7 +372,7 @@ Status directory_dump_to_custom(const fs::path& dir, const fs::path& out, int jo
   const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return make_error(ErrorCode::kInternal, "cannot create " + out.string());
   Status written = write_all(fd, custom_header_and_toc(*toc, offsets), 0);
-  if (written) written = write_blocks(fd, *blocks, toc->int_size, jobs, cancel);
+  if (written) written = write_blocks(fd, *blocks, toc->int_size, jobs, checked, cancel);
   if (::close(fd) != 0 && written) {
     written = make_error(ErrorCode::kInternal, "cannot write the archive");
   }

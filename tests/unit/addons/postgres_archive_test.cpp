@@ -11,6 +11,7 @@
 
 #include "addons/postgres/archive_convert.h"
 #include "addons/postgres/archive_toc.h"
+#include "addons/postgres/dump_follower.h"
 #include "addons/postgres/engine.h"
 #include "common/fs.h"
 #include "daemon/pg_tools.h"
@@ -274,6 +275,40 @@ TEST_F(ArchiveConvertTest, AGzipDirectoryDumpBecomesACustomArchiveThatRestoresTh
   EXPECT_EQ(magic.substr(0, 5), "PGDMP");
   EXPECT_EQ(magic[10], static_cast<char>(kArchiveCustom));
   expect_restores_to_the_same(out, "from_gz");
+}
+
+TEST_F(ArchiveConvertTest, FilesCheckedWhilePgDumpWroteThemAreCopiedAsTheyAre) {
+  const fs::path dir = sandbox_->root() / "followed";
+  const std::atomic<bool> cancel{false};
+  DumpFollower follower(dir, &cancel);
+  ASSERT_EQ(dump_directory("followed", 1), dir);
+  const CheckedFiles followed = follower.finish();
+  const fs::path inflated = sandbox_->root() / "inflated.dump";
+  ASSERT_TRUE(directory_dump_to_custom(dir, inflated, 2).ok());
+  const fs::path copied = sandbox_->root() / "copied.dump";
+  auto converted = directory_dump_to_custom(dir, copied, 2, nullptr, &followed);
+  ASSERT_TRUE(converted.ok()) << converted.error().message;
+  EXPECT_EQ(read_file(copied).value(), read_file(inflated).value());
+  expect_restores_to_the_same(copied, "from_followed");
+
+  // A checked file is trusted: its Adler-32 goes into the archive as given, without inflating
+  // the file again. One whose extent does not match the file is checked again.
+  CheckedFiles every;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".gz") continue;
+    every.emplace(entry.path().filename().string(), check_gzip_file(entry.path()).value());
+  }
+  ASSERT_FALSE(every.empty());
+  CheckedFiles misplaced = every;
+  for (auto& [name, member] : misplaced) member.payload_size += 1;
+  const fs::path rechecked = sandbox_->root() / "rechecked.dump";
+  ASSERT_TRUE(directory_dump_to_custom(dir, rechecked, 2, nullptr, &misplaced).ok());
+  EXPECT_EQ(read_file(rechecked).value(), read_file(inflated).value());
+  CheckedFiles wrong = every;
+  wrong.begin()->second.adler32 ^= 1;
+  const fs::path trusted = sandbox_->root() / "trusted.dump";
+  ASSERT_TRUE(directory_dump_to_custom(dir, trusted, 2, nullptr, &wrong).ok());
+  EXPECT_NE(read_file(trusted).value(), read_file(inflated).value());
 }
 
 TEST_F(ArchiveConvertTest, AnUncompressedDirectoryDumpConvertsToo) {
