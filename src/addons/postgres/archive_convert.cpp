@@ -20,10 +20,8 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kChunk = std::size_t{1} << 20;  // bytes of zlib stream per archive chunk
 constexpr std::size_t kFlushAt = std::size_t{4} << 20;
-constexpr std::size_t kGzipHeadRead = std::size_t{64} << 10;  // room for a header's name fields
-constexpr std::uint8_t kBlockData = 1;                        // pg_backup_archiver.h's BLK_DATA
-constexpr std::uint8_t kBlockBlobs = 3;                       // BLK_BLOBS
-constexpr std::size_t kGzipTrailer = 8;                       // CRC-32 and length, little-endian
+constexpr std::uint8_t kBlockData = 1;   // pg_backup_archiver.h's BLK_DATA
+constexpr std::uint8_t kBlockBlobs = 3;  // BLK_BLOBS
 // A zlib stream's header for deflate with a 32 KiB window (what gzip members use), "fastest"
 // level bits, as pg_dump -Z1 writes it; the check bits make 0x7801 a multiple of 31.
 constexpr std::array<char, 2> kZlibHeader = {'\x78', '\x01'};
@@ -85,17 +83,17 @@ Result<StreamFile> describe_stream(const fs::path& path, bool compressed) {
     stream.stream_size = size;
     return stream;
   }
-  std::string head(std::min<std::uintmax_t>(size, kGzipHeadRead), '\0');
+  std::string head(std::min<std::uintmax_t>(size, kGzipLongestHeader), '\0');
   std::ifstream in(path, std::ios::binary);
   if (!in.read(head.data(), static_cast<std::streamsize>(head.size()))) {
     return bad_dump("cannot read " + path.filename().string());
   }
   auto start = gzip_payload_start(head);
-  if (!start || size < *start + kGzipTrailer) {
+  if (!start || size < *start + kGzipTrailerSize) {
     return bad_dump(path.filename().string() + " is not a gzip file");
   }
   stream.payload_start = *start;
-  stream.payload_size = size - *start - kGzipTrailer;
+  stream.payload_size = size - *start - kGzipTrailerSize;
   stream.stream_size = kZlibHeader.size() + stream.payload_size + 4;  // + Adler-32
   return stream;
 }

@@ -28,7 +28,9 @@ struct DumpFollower::Followed {
 DumpFollower::DumpFollower(std::filesystem::path dir, const std::atomic<bool>* cancel)
     : dir_(std::move(dir)), cancel_(cancel), buffer_(kReadSize, '\0'), thread_([this] { run(); }) {}
 
-DumpFollower::~DumpFollower() {
+DumpFollower::~DumpFollower() { stop_thread(); }
+
+void DumpFollower::stop_thread() {
   {
     const std::lock_guard lock(mutex_);
     stop_ = true;
@@ -38,12 +40,7 @@ DumpFollower::~DumpFollower() {
 }
 
 CheckedFiles DumpFollower::finish() {
-  {
-    const std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
+  stop_thread();
   for (auto& [name, file] : following_) {
     if (cancel_ && cancel_->load()) break;
     (void)read_more(*file, std::numeric_limits<std::size_t>::max());

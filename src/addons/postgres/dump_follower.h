@@ -35,6 +35,7 @@ class DumpFollower {
 
  private:
   struct Followed;
+  void stop_thread();  // once stopped, the rest runs on the caller's thread
   void run();
   void scan();
   bool read_more(Followed& file, std::size_t limit);  // true if it read anything

@@ -9,8 +9,6 @@ namespace slipway::addons::postgres {
 namespace {
 
 constexpr std::size_t kGzipHeader = 10;
-constexpr std::size_t kGzipTrailer = 8;                        // CRC-32 and length, little-endian
-constexpr std::size_t kLongestHeader = std::size_t{64} << 10;  // room for the name fields
 constexpr std::size_t kInflateBuffer = std::size_t{256} << 10;
 constexpr std::size_t kReadPiece = std::size_t{1} << 20;
 
@@ -68,7 +66,7 @@ bool GzipMemberCheck::feed(std::string_view bytes) {
     case Stage::kHeader: {
       pending_.append(bytes);
       const auto start = gzip_payload_start(pending_);
-      if (!start) return pending_.size() < kLongestHeader || fail();  // the header may go on
+      if (!start) return pending_.size() < kGzipLongestHeader || fail();  // the header may go on
       if (inflateInit2(&z_, -MAX_WBITS) != Z_OK) return fail();
       inflating_ = true;
       out_.resize(kInflateBuffer);
@@ -117,8 +115,8 @@ bool GzipMemberCheck::feed_deflate(std::string_view bytes) {
 
 bool GzipMemberCheck::feed_trailer(std::string_view bytes) {
   pending_.append(bytes);
-  if (pending_.size() < kGzipTrailer) return true;
-  if (pending_.size() > kGzipTrailer || le32(pending_, 0) != crc_ ||
+  if (pending_.size() < kGzipTrailerSize) return true;
+  if (pending_.size() > kGzipTrailerSize || le32(pending_, 0) != crc_ ||
       le32(pending_, 4) != static_cast<std::uint32_t>(length_)) {
     return fail();
   }

@@ -19,6 +19,11 @@
 
 namespace slipway::addons::postgres {
 
+inline constexpr std::size_t kGzipTrailerSize = 8;  // CRC-32 and length, little-endian
+// How far into a file a gzip header may reach (its name and comment fields) before the file is
+// not taken for a dump's data file.
+inline constexpr std::size_t kGzipLongestHeader = std::size_t{64} << 10;
+
 // Where the deflate data of a gzip member starts, given the file's first bytes: after the
 // 10-byte header and the optional extra field, name, comment and header CRC. nullopt when
 // `head` does not start a gzip member (or its header does not end within `head`).
