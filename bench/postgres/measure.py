@@ -6,7 +6,8 @@ fills it, then hands over here; see bench/README.md ("bench/postgres").
 What is compared, on the same database, one after the other:
 
 - capture: `heroku pg:backups:capture` (pg_dump -Fd -j <cores> -Z1 --no-sync in an exported
-  snapshot, row counts alongside, the directory rewrapped as one custom-format archive, then a
+  snapshot, its files checked and their rows counted as they are written, the directory
+  rewrapped as one custom-format archive, then a
   verification: pg_restore -j <cores> into a scratch database, the restored rows read from the
   server's counters, drop)
   against the same by hand: pg_dump -Fd -j N -Z1 --no-sync, CREATE DATABASE, pg_restore
@@ -407,9 +408,9 @@ class Bench:
 
     def raw_extras(self, r):
         """Diagnostics, not in the ratios: the parallel pg_dump with the rows counted alongside
-        in a REPEATABLE READ transaction (what the platform's dump step does), the
-        single-process pg_dump -Fc -Z1 (the platform's dump before; its archive is what the raw
-        restores restore), and pg_dump -Z0."""
+        in a REPEATABLE READ transaction (the platform's dump step before it counted the rows in
+        the dump's own files), the single-process pg_dump -Fc -Z1 (the platform's dump before
+        that; its archive is what the raw restores restore), and pg_dump -Z0."""
         f = os.path.join(self.a.work, "extra.dir")
         sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " + self.count_sql() + "; COMMIT"
         t0 = now()
@@ -666,9 +667,9 @@ def report(res, a):
     cli = row("platform: heroku pg:backups:capture, as the CLI shows it", lambda r: pc(r)["cli"])
     srv = row("platform: the transfer, created -> finished (server side)", lambda r: pc(r)["server"])
     row("  created -> pg_dump starts", lambda r: pc(r)["before_dump"])
-    pdump = row(f"  pg_dump -Fd -j {a.jobs} -Z1 --no-sync --snapshot (rows counted alongside)",
+    pdump = row(f"  pg_dump -Fd -j {a.jobs} -Z1 --no-sync --snapshot (files followed)",
                 lambda r: pc(r)["dump"]["wall"])
-    row("  pg_dump exits -> verification starts (rewrap as one archive, CREATE)",
+    row("  pg_dump exits -> verification starts (rewrap, other counts, CREATE)",
         lambda r: pc(r)["between"])
     pstep = row("  pg_dump starts -> verification starts: the dump step, one archive",
                 lambda r: pc(r)["dump"]["wall"] + pc(r)["between"])

@@ -110,12 +110,17 @@ Result<std::vector<TableRows>> restored_rows(pg::Connection& c, std::chrono::mil
   return out;
 }
 
-Result<std::vector<TableRows>> count_rows(pg::Connection& c) {
+Result<std::vector<TableRows>> count_rows(pg::Connection& c, const KnownRows& known) {
   auto tables = c.query("SELECT n.nspname, c.relname" + std::string(kUserTables));
   if (!tables) return tables.error();
   std::vector<TableRows> out;
   for (const auto& row : *tables) {
     TableRows t{row[0].value_or(""), row[1].value_or(""), 0};
+    if (const auto given = known.find({t.schema, t.table}); given != known.end()) {
+      t.rows = given->second;
+      out.push_back(std::move(t));
+      continue;
+    }
     auto schema = c.identifier(t.schema);
     if (!schema) return schema.error();
     auto table = c.identifier(t.table);

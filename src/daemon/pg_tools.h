@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "addons/postgres/pq.h"
@@ -30,9 +31,14 @@ Result<ToolOutcome> run_tool(const std::vector<std::string>& argv,
                              const std::map<std::string, std::string>& env,
                              const std::atomic<bool>* cancel);
 
+// Row counts already known, by schema and table name.
+using KnownRows = std::map<std::pair<std::string, std::string>, std::int64_t>;
+
 // Every ordinary table outside the system schemas with its row count, in the connection's
-// current transaction (so in its snapshot), sorted by schema and name.
-Result<std::vector<TableRows>> count_rows(addons::postgres::Connection& c);
+// current transaction (so in its snapshot), sorted by schema and name. Tables in `known` are
+// not read: their count is taken from it.
+Result<std::vector<TableRows>> count_rows(addons::postgres::Connection& c,
+                                          const KnownRows& known = {});
 
 // The same for a database that only a pg_restore has written to, once it has finished, from the
 // server's own counters of rows inserted (pg_stat_get_tuples_inserted): in such a database they

@@ -85,9 +85,11 @@ class TransferService : public api::TransferControl {
   Status run_copy(Job& job);
   Status dump(Job& job, const std::string& admin_url, const std::filesystem::path& file,
               std::vector<TableRows>* counts);
-  // pg_dump of `snapshot` into the custom-format archive `file` (see transfer_dump.cpp).
+  // pg_dump of `snapshot` into the custom-format archive `file` (see transfer_dump.cpp); the
+  // rows of the tables whose COPY data it counted on the way go into `rows`.
   Result<ToolOutcome> dump_snapshot(Job& job, const std::map<std::string, std::string>& env,
-                                    const std::string& snapshot, const std::filesystem::path& file);
+                                    const std::string& snapshot, const std::filesystem::path& file,
+                                    KnownRows& rows);
   // pg_restore into `url`'s database (--clean: over what is there), as `role` if given.
   Status restore_archive(Job& job, const std::filesystem::path& file, const std::string& url,
                          bool clean, const std::optional<std::string>& role);

@@ -1,6 +1,7 @@
 // Fuzzes the gzip member check that a directory dump's data files go through, fed the way the
 // dump follower feeds it: in pieces, as they are written. However the bytes are cut, the
-// result is the same; a whole member's deflate data and trailer fill the input exactly.
+// result is the same (the rows counted too); a whole member's deflate data and trailer fill
+// the input exactly.
 #include <cstdint>
 #include <string_view>
 
@@ -36,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(cut.member->payload_start == whole.member->payload_start);
       FUZZ_CHECK(cut.member->payload_size == whole.member->payload_size);
       FUZZ_CHECK(cut.member->adler32 == whole.member->adler32);
+      FUZZ_CHECK(cut.member->copy_rows == whole.member->copy_rows);
     }
   }
   if (whole.member) {

@@ -39,6 +39,7 @@ def test_backup_and_restore_through_the_app(platform, tmp_path):
     assert verified, info
     # greetings_visit, greetings_write, django_migrations: the writes and the two migrations.
     assert verified.groups() == ("3", str(len(written) + 2)), info
+    assert "rows counted: 3 tables in the archive's data, 0 with count(*)" in info, info
 
     # After the capture: one more write, then every row deleted (the app has no delete).
     assert write(server, app, 1000) == 201

@@ -74,6 +74,8 @@ def test_capture_list_info_restore(cli, server):
     assert "Verified: 1 tables, 5 rows match" in info, info
     # Dumped in parallel, then stored as one custom-format archive.
     assert "rewrapped as one custom-format archive" in info, info
+    # The rows verified against were counted in the dump's own data, not read again.
+    assert "rows counted: 1 tables in the archive's data, 0 with count(*)" in info, info
     # The shared server loads every table over several connections (conftest.py).
     assert "Loading public.items (0 kB archived) over" in info, info
     assert "Manual" in info
@@ -365,6 +367,7 @@ def test_a_capture_falls_back_to_one_pg_dump_when_the_parallel_dump_fails(own_se
     info = cli.ok("pg:backups:info", "b001", "-a", app).stdout
     assert "the parallel dump did not work" in info and "could not obtain lock" in info, info
     assert "Verified: 1 tables, 12 rows match" in info, info
+    assert "rows counted: 0 tables in the archive's data, 1 with count(*)" in info, info
     assert psql(url, "delete from items").returncode == 0
     cli.ok("pg:backups:restore", "b001", "DATABASE", "--confirm", app, "-a", app, timeout=180)
     assert count(url) == 12

@@ -49,6 +49,7 @@ struct DataBlock {
   std::vector<StreamFile> streams;
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
+  std::optional<std::int64_t> copy_rows;  // set as the block is written (its last stream's)
 };
 
 std::uint64_t chunked_size(std::uint64_t stream_size, int int_size) {
@@ -236,14 +237,17 @@ Result<GzipMember> member_of(const StreamFile& stream, const CheckedFiles* check
   return member;
 }
 
-Status copy_stream(const StreamFile& stream, ChunkedStream& out, const CheckedFiles* checked,
-                   const std::atomic<bool>* cancel) {
+// Copies one stream; returns the rows of COPY data it holds, if it is that.
+Result<std::optional<std::int64_t>> copy_stream(const StreamFile& stream, ChunkedStream& out,
+                                                const CheckedFiles* checked,
+                                                const std::atomic<bool>* cancel) {
   std::optional<GzipMember> member;
+  CopyRowCounter plain_rows;  // an uncompressed file's, counted as it is copied
   if (stream.compressed) {
     auto found = member_of(stream, checked, cancel);
     if (!found) return found.error();
     member = *found;
-    if (auto s = out.feed({kZlibHeader.data(), kZlibHeader.size()}); !s) return s;
+    if (auto s = out.feed({kZlibHeader.data(), kZlibHeader.size()}); !s) return s.error();
   }
   const std::string name = stream.path.filename().string();
   std::ifstream in(stream.path, std::ios::binary);
@@ -257,19 +261,21 @@ Status copy_stream(const StreamFile& stream, ChunkedStream& out, const CheckedFi
     if (!in.read(buffer.data(), static_cast<std::streamsize>(take))) {
       return bad_dump(name + " changed while it was read");
     }
-    if (auto s = out.feed({buffer.data(), take}); !s) return s;
+    if (auto s = out.feed({buffer.data(), take}); !s) return s.error();
+    if (!member) plain_rows.feed({buffer.data(), take});
     left -= take;
   }
   if (member) {
     std::string adler(4, '\0');  // the zlib stream's trailer, big-endian
     for (int i = 0; i < 4; ++i)
       adler[i] = static_cast<char>((member->adler32 >> (24 - 8 * i)) & 0xFF);
-    if (auto s = out.feed(adler); !s) return s;
+    if (auto s = out.feed(adler); !s) return s.error();
   }
-  return out.finish();
+  if (auto s = out.finish(); !s) return s.error();
+  return member ? member->copy_rows : plain_rows.rows();
 }
 
-Status write_block(int fd, const DataBlock& block, int int_size, const CheckedFiles* checked,
+Status write_block(int fd, DataBlock& block, int int_size, const CheckedFiles* checked,
                    const std::atomic<bool>* cancel) {
   BlockWriter out(fd, block.offset, int_size);
   std::string head(1, static_cast<char>(block.blobs ? kBlockBlobs : kBlockData));
@@ -281,7 +287,9 @@ Status write_block(int fd, const DataBlock& block, int int_size, const CheckedFi
       if (auto s = out.put_int(static_cast<std::int32_t>(stream.blob_oid)); !s) return s;
     }
     ChunkedStream chunks(out);
-    if (auto s = copy_stream(stream, chunks, checked, cancel); !s) return s;
+    auto rows = copy_stream(stream, chunks, checked, cancel);
+    if (!rows) return rows.error();
+    block.copy_rows = *rows;
   }
   if (block.blobs) {
     if (auto s = out.put_int(0); !s) return s;
@@ -293,11 +301,11 @@ Status write_block(int fd, const DataBlock& block, int int_size, const CheckedFi
 }
 
 // Writes the blocks with `jobs` threads, the largest first.
-Status write_blocks(int fd, const std::vector<DataBlock>& blocks, int int_size, int jobs,
+Status write_blocks(int fd, std::vector<DataBlock>& blocks, int int_size, int jobs,
                     const CheckedFiles* checked, const std::atomic<bool>* cancel) {
-  std::vector<const DataBlock*> order;
+  std::vector<DataBlock*> order;
   order.reserve(blocks.size());
-  for (const auto& block : blocks) order.push_back(&block);
+  for (auto& block : blocks) order.push_back(&block);
   std::sort(order.begin(), order.end(),
             [](const DataBlock* a, const DataBlock* b) { return a->size > b->size; });
   std::mutex mutex;
@@ -305,7 +313,7 @@ Status write_blocks(int fd, const std::vector<DataBlock>& blocks, int int_size, 
   Status first_error;
   auto work = [&] {
     for (;;) {
-      const DataBlock* block = nullptr;
+      DataBlock* block = nullptr;
       {
         const std::lock_guard lock(mutex);
         if (next == order.size() || !first_error.ok()) return;
@@ -350,8 +358,9 @@ Result<std::vector<BlobFile>> parse_blobs_toc(std::string_view text) {
   return files;
 }
 
-Status directory_dump_to_custom(const fs::path& dir, const fs::path& out, int jobs,
-                                const std::atomic<bool>* cancel, const CheckedFiles* checked) {
+Result<std::vector<DumpedTable>> directory_dump_to_custom(const fs::path& dir, const fs::path& out,
+                                                          int jobs, const std::atomic<bool>* cancel,
+                                                          const CheckedFiles* checked) {
   auto toc_bytes = read_dump_file(dir / "toc.dat");
   if (!toc_bytes) return toc_bytes.error();
   auto toc = parse_directory_toc(*toc_bytes);
@@ -377,8 +386,15 @@ Status directory_dump_to_custom(const fs::path& dir, const fs::path& out, int jo
   if (!written) {
     std::error_code ec;
     fs::remove(out, ec);
+    return written.error();
   }
-  return written;
+  std::vector<DumpedTable> tables;
+  for (const auto& block : *blocks) {
+    const auto& entry = toc->entries[block.entry];
+    if (entry.desc != "TABLE DATA") continue;
+    tables.push_back({entry.schema, entry.tag, block.copy_rows});
+  }
+  return tables;
 }
 
 }  // namespace slipway::addons::postgres

@@ -102,6 +102,7 @@ bool GzipMemberCheck::feed_deflate(std::string_view bytes) {
       const auto produced = static_cast<uInt>(out_.size() - z_.avail_out);
       adler_ = adler32(adler_, out_.data(), produced);
       crc_ = crc32(crc_, out_.data(), produced);
+      rows_.feed({reinterpret_cast<const char*>(out_.data()), produced});
       length_ += produced;
     }
     bytes.remove_prefix(piece - z_.avail_in);
@@ -120,7 +121,8 @@ bool GzipMemberCheck::feed_trailer(std::string_view bytes) {
       le32(pending_, 4) != static_cast<std::uint32_t>(length_)) {
     return fail();
   }
-  member_ = GzipMember{payload_start_, z_.total_in, static_cast<std::uint32_t>(adler_)};
+  member_ =
+      GzipMember{payload_start_, z_.total_in, static_cast<std::uint32_t>(adler_), rows_.rows()};
   stage_ = Stage::kDone;
   inflateEnd(&z_);
   inflating_ = false;

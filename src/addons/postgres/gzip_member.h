@@ -1,7 +1,8 @@
 // A gzip member (one `.dat.gz` file of a directory-format pg_dump) checked as its bytes arrive,
 // in pieces of any size: header, deflate data, then the trailer's CRC-32 and length. What it
 // finds is what a custom-format archive needs to carry the same deflate data as a zlib stream
-// (archive_convert.h): where the data is, and the Adler-32 of what it inflates to.
+// (archive_convert.h): where the data is, and the Adler-32 of what it inflates to; and, as it
+// inflates anyway, how many rows of COPY data that is.
 #pragma once
 
 #include <zlib.h>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "addons/postgres/copy_rows.h"
 #include "common/result.h"
 
 namespace slipway::addons::postgres {
@@ -33,6 +35,9 @@ struct GzipMember {
   std::uint64_t payload_start = 0;  // the deflate data's first byte in the file
   std::uint64_t payload_size = 0;   // the deflate data, up to the 8-byte trailer
   std::uint32_t adler32 = 0;        // of the inflated data
+  // A table's data file: the rows of COPY data it inflates to (copy_rows.h); nullopt when the
+  // data does not end as pg_dump's COPY data does (a large object's file, say).
+  std::optional<std::int64_t> copy_rows;
 };
 
 using CheckedFiles = std::map<std::string, GzipMember>;  // by file name
@@ -66,6 +71,7 @@ class GzipMemberCheck {
   uLong adler_;
   uLong crc_;
   std::uint64_t length_ = 0;
+  CopyRowCounter rows_;
   std::optional<GzipMember> member_;
 };
 

@@ -260,6 +260,16 @@ class ArchiveConvertTest : public ::testing::Test {
   static DatabaseLocation* location_;
 };
 
+// The tables a conversion found, with the rows it counted: "public.items=20000 ...".
+std::string tables_of(const std::vector<DumpedTable>& tables) {
+  std::string out;
+  for (const auto& t : tables) {
+    out += t.schema + "." + t.table + "=" + (t.rows ? std::to_string(*t.rows) : "?") + " ";
+  }
+  return out;
+}
+constexpr const char* kEveryTable = "public.items=20000 public.nothing_here=0 ";
+
 SandboxEngine* ArchiveConvertTest::sandbox_ = nullptr;
 Engine* ArchiveConvertTest::engine_ = nullptr;
 DatabaseLocation* ArchiveConvertTest::location_ = nullptr;
@@ -269,6 +279,7 @@ TEST_F(ArchiveConvertTest, AGzipDirectoryDumpBecomesACustomArchiveThatRestoresTh
   const fs::path out = sandbox_->root() / "gz.dump";
   auto converted = directory_dump_to_custom(dir, out, 2);
   ASSERT_TRUE(converted.ok()) << converted.error().message;
+  EXPECT_EQ(tables_of(*converted), kEveryTable);  // counted while each file was checked
   std::ifstream in(out, std::ios::binary);
   std::string magic(11, '\0');
   in.read(magic.data(), 11);
@@ -288,6 +299,7 @@ TEST_F(ArchiveConvertTest, FilesCheckedWhilePgDumpWroteThemAreCopiedAsTheyAre) {
   const fs::path copied = sandbox_->root() / "copied.dump";
   auto converted = directory_dump_to_custom(dir, copied, 2, nullptr, &followed);
   ASSERT_TRUE(converted.ok()) << converted.error().message;
+  EXPECT_EQ(tables_of(*converted), kEveryTable);  // counted by the follower
   EXPECT_EQ(read_file(copied).value(), read_file(inflated).value());
   expect_restores_to_the_same(copied, "from_followed");
 
@@ -309,6 +321,12 @@ TEST_F(ArchiveConvertTest, FilesCheckedWhilePgDumpWroteThemAreCopiedAsTheyAre) {
   const fs::path trusted = sandbox_->root() / "trusted.dump";
   ASSERT_TRUE(directory_dump_to_custom(dir, trusted, 2, nullptr, &wrong).ok());
   EXPECT_NE(read_file(trusted).value(), read_file(inflated).value());
+  // So are its rows; a file whose data did not end as COPY data does has no count.
+  CheckedFiles uncounted = every;
+  for (auto& [name, member] : uncounted) member.copy_rows.reset();
+  auto without_counts = directory_dump_to_custom(dir, trusted, 2, nullptr, &uncounted);
+  ASSERT_TRUE(without_counts.ok());
+  EXPECT_EQ(tables_of(*without_counts), "public.items=? public.nothing_here=? ");
 }
 
 TEST_F(ArchiveConvertTest, AnUncompressedDirectoryDumpConvertsToo) {
@@ -316,6 +334,7 @@ TEST_F(ArchiveConvertTest, AnUncompressedDirectoryDumpConvertsToo) {
   const fs::path out = sandbox_->root() / "plain.dump";
   auto converted = directory_dump_to_custom(dir, out, 1);
   ASSERT_TRUE(converted.ok()) << converted.error().message;
+  EXPECT_EQ(tables_of(*converted), kEveryTable);  // counted as the files were copied
   expect_restores_to_the_same(out, "from_plain");
 }
 

@@ -74,6 +74,23 @@ TEST(GzipMember, PiecesOfAnySizeFindTheSameDeflateDataAndChecksum) {
   }
 }
 
+TEST(GzipMember, CountsTheRowsOfCopyDataAsItInflates) {
+  const std::string data = rows(20000) + "\\.\n\n\n";  // as pg_dump ends a table's data
+  const std::string file = gzip(data);
+  for (const std::size_t piece : {std::size_t{3}, std::size_t{4096}, file.size()}) {
+    GzipMemberCheck check;
+    for (std::size_t at = 0; at < file.size(); at += piece) {
+      ASSERT_TRUE(check.feed(std::string_view(file).substr(at, piece)));
+    }
+    ASSERT_TRUE(check.member().has_value());
+    EXPECT_EQ(check.member()->copy_rows, 20000) << piece;
+  }
+  GzipMemberCheck unterminated;
+  ASSERT_TRUE(unterminated.feed(gzip(rows(10))));
+  ASSERT_TRUE(unterminated.member().has_value());
+  EXPECT_EQ(unterminated.member()->copy_rows, std::nullopt);
+}
+
 TEST(GzipMember, AnEmptyMemberIsWholeToo) {
   GzipMemberCheck check;
   const std::string file = gzip("");
@@ -146,7 +163,7 @@ TEST(DumpFollower, ChecksFilesWhileTheyAreWrittenIntoADirectoryThatDidNotExistYe
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   fs::create_directory(dir);
   const std::string big = gzip(rows(200000));
-  const std::string small = gzip(rows(10), "3363.dat");
+  const std::string small = gzip(rows(10) + "\\.\n\n", "3363.dat");
   std::string damaged = gzip(rows(5000));
   damaged[damaged.size() - 5] = static_cast<char>(damaged[damaged.size() - 5] ^ 0x10);
   write_slowly(dir / "3362.dat.gz", big.substr(0, big.size() / 2), 10);
@@ -168,7 +185,9 @@ TEST(DumpFollower, ChecksFilesWhileTheyAreWrittenIntoADirectoryThatDidNotExistYe
     EXPECT_EQ(checked.at(name).payload_start, again->payload_start) << name;
     EXPECT_EQ(checked.at(name).payload_size, again->payload_size) << name;
     EXPECT_EQ(checked.at(name).adler32, again->adler32) << name;
+    EXPECT_EQ(checked.at(name).copy_rows, again->copy_rows) << name;
   }
+  EXPECT_EQ(checked.at("3363.dat.gz").copy_rows, 10);
 }
 
 TEST(DumpFollower, StopsWhenCanceledOrDestroyed) {

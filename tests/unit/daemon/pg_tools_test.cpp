@@ -1,5 +1,6 @@
 // Counting a restored database's rows (restored_rows) against a real PostgreSQL 15 server: the
-// server's counters when only inserts happened and their sessions are gone, count(*) otherwise.
+// server's counters when only inserts happened and their sessions are gone, count(*) otherwise;
+// and counting a dumped database's (count_rows), where a dump's own counts are taken as given.
 #include "daemon/pg_tools.h"
 
 #include <gtest/gtest.h>
@@ -80,6 +81,10 @@ TEST_F(RestoredRowsTest, ReadsTheServersCountersOnceTheWritersAreGone) {
   auto real = count_rows(reader);
   ASSERT_TRUE(real.ok());
   EXPECT_EQ(rows_of(*real), "app.items=1000 public.empty=0 public.pruned=3 ");
+  // Counts known already (a dump's, counted in its data) are taken as given; the rest counted.
+  auto given = count_rows(reader, {{{"app", "items"}, 7}, {{"public", "gone"}, 9}});
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(rows_of(*given), "app.items=7 public.empty=0 public.pruned=3 ");
 }
 
 TEST_F(RestoredRowsTest, CountsWhenASessionLingersOrTheServerKeepsNoCounters) {
