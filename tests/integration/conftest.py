@@ -5,6 +5,13 @@ import pytest
 from harness import HerokuCli, Slipway, make_temp_dir
 
 
+def pytest_configure(config):
+    # scripts/test runs the suite on every core (pytest-xdist), then these alone: they assert
+    # how soon something happens, which a test building an app beside them could delay.
+    config.addinivalue_line(
+        "markers", "serial: asserts on elapsed time; run after the parallel run, alone")
+
+
 @pytest.fixture(scope="session")
 def server():
     """One daemon shared by the tests that only create their own, uniquely named apps."""

@@ -4,6 +4,8 @@ import stat
 import subprocess
 import time
 
+import pytest
+
 from harness import SLIPWAY_BIN, HerokuCli
 
 
@@ -61,6 +63,7 @@ def test_bad_listen_address_fails_clearly(own_server):
     assert "--api-listen" in proc.stderr and "HOST:PORT" in proc.stderr
 
 
+@pytest.mark.serial
 def test_sigterm_stops_promptly(own_server):
     s = own_server().start()
     started = time.time()

@@ -248,6 +248,7 @@ def test_rename_keeps_the_repository_and_destroy_removes_it(cli, server, tmp_pat
     assert not repo_dir.exists()
 
 
+@pytest.mark.serial
 def test_an_interrupted_push_cancels_its_build_and_releases_nothing(cli, server, tmp_path):
     repo = new_checkout(cli, tmp_path / "repo")
     name = created_app(cli, repo)

@@ -107,6 +107,7 @@ def test_no_web_dynos_is_h14(platform):
     assert resp.status == 503 and b"Application Error" in body
 
 
+@pytest.mark.serial
 def test_maintenance_mode_is_h80_within_a_second(platform):
     server, cli = platform
     deploy(server, cli, "maint")

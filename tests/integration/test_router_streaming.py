@@ -67,6 +67,7 @@ def router_peak_rss_mb(server):
     raise AssertionError("no VmHWM for the router")
 
 
+@pytest.mark.serial
 def test_slow_chunked_response_arrives_piece_by_piece(streaming):
     conn = connect(streaming)
     start = time.monotonic()
