@@ -78,8 +78,8 @@ constexpr std::string_view kUserTables =
 
 // Whether every other client session of the database has ended (within `wait`). Only clients
 // (pg_restore, the daemon's loaders) wrote rows; an autovacuum worker, which a freshly loaded
-// table draws and which may take many seconds, is not waited for (in bench/postgres one made a
-// capture wait the whole 10 s, then count every table).
+// table draws and which may take many seconds, is not waited for (bench/README.md,
+// "Autovacuum and the restored counts").
 bool alone_in_database(pg::Connection& c, std::chrono::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
