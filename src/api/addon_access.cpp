@@ -43,6 +43,10 @@ bool may_use_addon(const ApiDeps& deps, const store::Addon& addon, const store::
   });
 }
 
+bool names_service_or_plan(const store::Addon& addon, std::string_view ref) {
+  return ref == addon.service || ref == addon.service + ":" + addon.plan;
+}
+
 Result<store::Addon> find_accessible_addon(const ApiDeps& deps, std::string_view name_or_id,
                                            const store::Account& account) {
   auto addon = deps.store.find_addon(name_or_id);

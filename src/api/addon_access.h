@@ -17,6 +17,11 @@ Result<store::Addon> find_accessible_addon(const ApiDeps& deps, std::string_view
                                            const store::Account& account);
 bool may_use_addon(const ApiDeps& deps, const store::Addon& addon, const store::Account& account);
 
+// Whether `ref` names the add-on's service ("heroku-postgresql") or its plan
+// ("heroku-postgresql:essential-0"): on an app, the resolvers match these as Heroku's do, so
+// one database answers to its service name and two are ambiguous.
+bool names_service_or_plan(const store::Addon& addon, std::string_view ref);
+
 // kNotFound when the catalog has no such service.
 Result<AddonServiceInfo> find_service(const AddonControl& addons, std::string_view name);
 

@@ -132,8 +132,9 @@ Result<Reply> detach(const ApiDeps& deps, RequestContext& ctx) {
 }
 
 // POST /actions/addon-attachments/resolve: {"addon_attachment": "DATABASE" | "DATABASE_URL" |
-// add-on name or id | "app::NAME", "app": ...}. The attachments on the app that match, one
-// per add-on; 404 not_found when none does (the CLI then falls back on the config vars).
+// add-on name or id | service or plan name (on an app) | "app::NAME", "app": ...}. The
+// attachments on the app that match, one per add-on; 404 not_found when none does (the CLI then
+// falls back on the config vars).
 Result<Reply> resolve(const ApiDeps& deps, RequestContext& ctx) {
   auto body = parse_resolve(ctx.request.body(), "addon_attachment");
   if (!body) return body.error();
@@ -160,9 +161,11 @@ Result<Reply> resolve(const ApiDeps& deps, RequestContext& ctx) {
     if (body->addon_service && t.addon.service != *body->addon_service) continue;
     if (t.name == ref || t.config_var() == ref || t.id == ref) matches.push_back(t);
   }
-  if (matches.empty()) {  // an add-on's name or id: its attachment, DATABASE first
+  if (matches.empty()) {  // an add-on's name, id, service or plan: its attachment, DATABASE first
     for (const auto& t : candidates) {
-      if ((t.addon.name != ref && t.addon.id != ref) || t.namespace_name) continue;
+      const bool names_addon = t.addon.name == ref || t.addon.id == ref ||
+                               (app_ref && names_service_or_plan(t.addon, ref));
+      if (!names_addon || t.namespace_name) continue;
       const auto same = std::find_if(matches.begin(), matches.end(),
                                      [&](const auto& m) { return m.addon.id == t.addon.id; });
       if (same == matches.end()) {

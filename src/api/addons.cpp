@@ -186,8 +186,9 @@ Result<Reply> update_addon(const ApiDeps& deps, RequestContext& ctx) {
   return addon_reply(deps, http::status::ok, *renamed);
 }
 
-// POST /actions/addons/resolve: {"addon": "NAME|ID|ATTACHMENT|app::NAME", "app": ...}. An array
-// of every match (the CLI reports ambiguity itself); 404 not_found when there is none.
+// POST /actions/addons/resolve: {"addon": "NAME|ID|ATTACHMENT|SERVICE[:PLAN]|app::NAME", "app":
+// ...}; attachment, service and plan names only on an app. An array of every match (the CLI
+// reports ambiguity itself); 404 not_found when there is none.
 Result<Reply> resolve_addons(const ApiDeps& deps, RequestContext& ctx) {
   auto body = parse_resolve(ctx.request.body(), "addon");
   if (!body) return body.error();
@@ -211,7 +212,9 @@ Result<Reply> resolve_addons(const ApiDeps& deps, RequestContext& ctx) {
       auto attachments = deps.store.list_attachments(app->id, std::nullopt);
       if (!attachments) return attachments.error();
       for (const auto& t : *attachments) {
-        if (t.name == ref || t.config_var() == ref) add(t.addon);
+        if (t.name == ref || t.config_var() == ref || names_service_or_plan(t.addon, ref)) {
+          add(t.addon);
+        }
       }
     }
   }

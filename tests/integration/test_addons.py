@@ -3,11 +3,17 @@ background), attaching under other names and to other apps, detaching, renaming,
 and the errors that must change nothing. Every database is a real PostgreSQL one."""
 import json
 import re
+import shutil
 import subprocess
+import time
+from pathlib import Path
 
-from harness import unique_name
+import pytest
 
-PSQL = "/usr/lib/postgresql/15/bin/psql"
+from harness import HEROKU_BIN, HerokuCli, make_temp_dir, unique_name
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PSQL = str(PG_BIN / "psql")
 
 
 def create_db(cli, app, *extra):
@@ -16,6 +22,13 @@ def create_db(cli, app, *extra):
     match = re.search(r"(postgresql-[a-z]+-\d+)", proc.stdout + proc.stderr)
     assert match, proc.stdout + proc.stderr
     return match.group(1)
+
+
+def create_in_background(cli, app, plan):
+    proc = cli.ok("addons:create", f"heroku-postgresql:{plan}", "-a", app, timeout=60)
+    out = proc.stdout + proc.stderr
+    assert "is being created in the background" in out, out
+    return re.search(r"(postgresql-[a-z]+-\d+)", out).group(1)
 
 
 def config(cli, app):
@@ -144,6 +157,8 @@ def test_pg_info_wait_credentials_psql_and_reset(cli):
     assert re.search(r"Tables:\s+1/4000 \(In compliance\)", info), info
     assert re.search(r"Status:\s+Available", info), info
     assert "PG Version:" in info and "15." in info
+    bare = cli.ok("pg", "-a", app).stdout  # `heroku pg` is pg:info
+    assert "DATABASE_URL" in bare and re.search(r"Tables:\s+1/4000", bare), bare
     cli.ok("pg:wait", "-a", app)
     creds = cli.ok("pg:credentials:url", "-a", app).stdout
     assert url in creds
@@ -163,3 +178,115 @@ def test_pg_info_wait_credentials_psql_and_reset(cli):
     cli.ok("pg:reset", "--confirm", app, "-a", app)
     assert psql(url, "select count(*) from t").returncode != 0  # the table went with the reset
     assert psql(url, "select 1").returncode == 0  # same credentials still work
+
+
+@pytest.fixture
+def gated_postgres_bin():
+    """PostgreSQL's programs, with an initdb that waits while `<dir>/gate` exists: provisioning
+    (a dedicated plan's own initdb, or the shared cluster's first) is held there for as long as
+    a test needs. In a directory the postgres user can get through (it runs initdb)."""
+    bin_dir = make_temp_dir("slipway-pg-bin-")
+    for program in PG_BIN.iterdir():
+        if program.name != "initdb":
+            (bin_dir / program.name).symlink_to(program)
+    initdb = bin_dir / "initdb"
+    initdb.write_text("#!/bin/sh\n"
+                      'while [ -e "$(dirname "$0")/gate" ]; do sleep 0.1; done\n'
+                      f'exec {PG_BIN / "initdb"} "$@"\n')
+    initdb.chmod(0o755)
+    yield bin_dir
+    shutil.rmtree(bin_dir, ignore_errors=True)
+
+
+def test_addons_wait_by_name_by_app_and_account_wide(own_server, gated_postgres_bin, tmp_path):
+    """The three forms of addons:wait (resolve, the app's list, the account's list) while add-ons
+    are provisioning: the dedicated one is held in its initdb, and the shared one queued behind
+    it (one worker provisions in order). They are let go once every wait is polling."""
+    bin_dir = gated_postgres_bin
+    s = own_server(["--postgres-bin-dir", str(bin_dir)]).start()
+    cli = HerokuCli(s, tmp_path / "home")
+    dedicated_app, shared_app = unique_name(), unique_name()
+    cli.ok("apps:create", dedicated_app)
+    cli.ok("apps:create", shared_app)
+    (bin_dir / "gate").touch()
+    dedicated = create_in_background(cli, dedicated_app, "standard-0")
+    shared = create_in_background(cli, shared_app, "essential-0")
+    states = {a["name"]: a["state"] for a in s.request("GET", "/addons").json}
+    assert states == {dedicated: "provisioning", shared: "provisioning"}, states
+
+    forms = {shared: ("addons:wait", shared, "-a", shared_app),
+             dedicated: ("addons:wait", "-a", dedicated_app),
+             "both": ("addons:wait",)}
+    # The three lookups, as the daemon logs them once answered.
+    lookups = ('method=POST path="/actions/addons/resolve"',
+               f'method=GET path="/apps/{dedicated_app}/addons"', 'method=GET path="/addons"')
+    logged_before = len(s.stderr_path.read_text())
+    waits = {key: subprocess.Popen([HEROKU_BIN, *args, "--wait-interval", "1"], env=cli.env(),
+                                   cwd=cli.home, text=True, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+             for key, args in forms.items()}
+    try:
+        # Every wait found its add-ons provisioning before provisioning may go on.
+        while not all(line in s.stderr_path.read_text()[logged_before:] for line in lookups):
+            assert all(p.poll() is None for p in waits.values()), "a wait ended early"
+            time.sleep(0.1)
+        (bin_dir / "gate").unlink()
+        outs = {key: proc.communicate(timeout=180)[0] for key, proc in waits.items()}
+    finally:
+        for proc in waits.values():
+            proc.kill()
+    for key, proc in waits.items():
+        assert proc.returncode == 0, outs[key]
+    assert f"Created {shared} as DATABASE_URL" in outs[shared], outs[shared]
+    assert dedicated not in outs[shared], outs[shared]
+    assert f"Created {dedicated} as DATABASE_URL" in outs[dedicated], outs[dedicated]
+    assert shared not in outs[dedicated], outs[dedicated]
+    assert f"Created {dedicated} as DATABASE_URL" in outs["both"], outs["both"]
+    assert f"Created {shared} as DATABASE_URL" in outs["both"], outs["both"]
+
+    # A dedicated plan is a server of its own: another port than the shared cluster's.
+    dedicated_url = config(cli, dedicated_app)["DATABASE_URL"]
+    shared_url = config(cli, shared_app)["DATABASE_URL"]
+    assert dedicated_url.split("@")[1].split("/")[0] != shared_url.split("@")[1].split("/")[0]
+    assert psql(dedicated_url, "select 1").stdout.strip() == "1"
+    # Nothing left to wait for: it returns at once, printing nothing.
+    assert cli.ok("addons:wait", "-a", dedicated_app).stdout == ""
+
+    # Destroyed in the background, then waited for until it is gone.
+    cli.ok("addons:destroy", dedicated, "--confirm", dedicated_app, "-a", dedicated_app)
+    cli.ok("addons:wait", "-a", dedicated_app, "--wait-interval", "1", timeout=120)
+    assert s.request("GET", f"/apps/{dedicated_app}/addons/{dedicated}").status == 404
+    assert psql(dedicated_url, "select 1").returncode != 0
+
+
+def test_ambiguous_identifiers_change_nothing(cli, server):
+    """A service name matches every add-on of that service on the app: with two databases
+    it is ambiguous, and every command refuses it (multiple_matches) without changing
+    anything; with one left, it names that one."""
+    app = unique_name()
+    cli.ok("apps:create", app)
+    first, second = create_db(cli, app), create_db(cli, app)
+    url = config(cli, app)["DATABASE_URL"]
+    assert psql(url, "create table kept(x int); insert into kept values (7)").returncode == 0
+    resolved = server.request("POST", "/actions/addons/resolve",
+                              {"addon": "heroku-postgresql", "app": app})
+    assert resolved.status == 200 and {a["name"] for a in resolved.json} == {first, second}
+    before = descriptions(server, app)
+
+    ambiguous = "Ambiguous identifier; multiple matching add-ons found: "
+    for args in (("addons:info", "heroku-postgresql"),
+                 ("addons:destroy", "heroku-postgresql", "--confirm", app),
+                 ("pg:info", "heroku-postgresql"),
+                 ("pg:reset", "heroku-postgresql", "--confirm", app)):
+        proc = cli.fails(*args, "-a", app)
+        assert ambiguous in proc.stderr, proc.stderr
+        assert first in proc.stderr or "DATABASE" in proc.stderr, proc.stderr
+    assert {a["name"] for a in server.request("GET", f"/apps/{app}/addons").json} == \
+        {first, second}
+    assert descriptions(server, app) == before
+    assert psql(url, "select x from kept").stdout.strip() == "7"
+
+    cli.ok("addons:destroy", second, "--confirm", app, "-a", app, "--wait", timeout=120)
+    info = cli.ok("addons:info", "heroku-postgresql", "-a", app).stdout
+    assert first in info and second not in info
+    assert "kept" in cli.ok("pg:psql", "heroku-postgresql", "-c", r"\dt", "-a", app).stdout
