@@ -290,3 +290,32 @@ def test_ambiguous_identifiers_change_nothing(cli, server):
     info = cli.ok("addons:info", "heroku-postgresql", "-a", app).stdout
     assert first in info and second not in info
     assert "kept" in cli.ok("pg:psql", "heroku-postgresql", "-c", r"\dt", "-a", app).stdout
+
+
+def test_expansion_and_inclusion_are_always_given(cli, server):
+    """The CLI asks for add-ons with Accept-Expansion (addon_service, plan) and attachments with
+    Accept-Inclusion (addon:plan, config_vars), except where it doesn't (addons:wait -a); every
+    answer carries them either way, so no command sees a bare reference."""
+    app = unique_name()
+    cli.ok("apps:create", app)
+    name = create_db(cli, app)
+    sdk = {"Accept": "application/vnd.heroku+json; version=3.sdk"}
+    for headers in ({}, {**sdk, "Accept-Expansion": "addon_service,plan"}):
+        for path in (f"/apps/{app}/addons", "/addons"):
+            listed = [a for a in server.request("GET", path, headers=headers).json
+                      if a["name"] == name]
+            assert len(listed) == 1, (path, headers)
+            addon = listed[0]
+            assert addon["addon_service"]["name"] == "heroku-postgresql"
+            assert addon["plan"]["name"] == "heroku-postgresql:essential-0"
+            assert addon["plan"]["price"]["cents"] == addon["billed_price"]["cents"] > 0
+            assert addon["state"] == "provisioned" and addon["config_vars"] == ["DATABASE_URL"]
+    for headers in ({}, {**sdk, "Accept-Inclusion": "addon:plan,config_vars"}):
+        attachments = server.request("GET", f"/apps/{app}/addon-attachments", headers=headers).json
+        assert [(t["name"], t["addon"]["name"], t["addon"]["plan"]["name"], t["config_vars"])
+                for t in attachments] == \
+            [("DATABASE", name, "heroku-postgresql:essential-0", ["DATABASE_URL"])], headers
+        resolved = server.request("POST", "/actions/addon-attachments/resolve",
+                                  {"addon_attachment": "DATABASE_URL", "app": app},
+                                  headers=headers).json
+        assert resolved == attachments, headers
