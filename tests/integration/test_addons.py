@@ -16,19 +16,23 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PSQL = str(PG_BIN / "psql")
 
 
+def addon_name_in(out):
+    match = re.search(r"(postgresql-[a-z]+-\d+)", out)
+    assert match, out
+    return match.group(1)
+
+
 def create_db(cli, app, *extra):
     proc = cli.ok("addons:create", "heroku-postgresql:essential-0", "--wait", "-a", app, *extra,
                   timeout=180)
-    match = re.search(r"(postgresql-[a-z]+-\d+)", proc.stdout + proc.stderr)
-    assert match, proc.stdout + proc.stderr
-    return match.group(1)
+    return addon_name_in(proc.stdout + proc.stderr)
 
 
 def create_in_background(cli, app, plan):
     proc = cli.ok("addons:create", f"heroku-postgresql:{plan}", "-a", app, timeout=60)
     out = proc.stdout + proc.stderr
     assert "is being created in the background" in out, out
-    return re.search(r"(postgresql-[a-z]+-\d+)", out).group(1)
+    return addon_name_in(out)
 
 
 def config(cli, app):
@@ -252,7 +256,8 @@ def test_addons_wait_by_name_by_app_and_account_wide(own_server, gated_postgres_
     # Nothing left to wait for: it returns at once, printing nothing.
     assert cli.ok("addons:wait", "-a", dedicated_app).stdout == ""
 
-    # Destroyed in the background, then waited for until it is gone.
+    # Destroyed in the background (not held: usually gone before the CLI starts), then waited
+    # for; either way it is gone when the wait returns.
     cli.ok("addons:destroy", dedicated, "--confirm", dedicated_app, "-a", dedicated_app)
     cli.ok("addons:wait", "-a", dedicated_app, "--wait-interval", "1", timeout=120)
     assert s.request("GET", f"/apps/{dedicated_app}/addons/{dedicated}").status == 404
